@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# xen-dma, built the usual out-of-tree way: `make` builds xen_dma.ko against
+# KDIR (default: the running kernel's build directory). Kbuild holds the
+# object lists; this file only names the jobs.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+XEN_DMA_CACHE ?= $(HOME)/.cache/xen-dma
+export XEN_DMA_CACHE
+
+.PHONY: all modules clean modules-debian test demo help
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_XEN_DMA=m modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+# Against Debian 12's own dom0 kernel headers, x86_64 and arm64 (cross).
+modules-debian:
+	scripts/install-deps.sh modules
+	scripts/modules-debian.sh x86_64 arm64
+
+test:
+	scripts/test.sh
+
+help:
+	@echo 'make [KDIR=...]       build xen_dma.ko against KDIR'
+	@echo 'make modules-debian   build it against Debian 12 dom0 headers, x86_64 and arm64'
+	@echo 'make test             install deps, run every test, end with "N passed, N failed"'

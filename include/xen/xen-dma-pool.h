@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xen-dma bounce pool: machine-contiguous segments cut into slots, handed
+ * out from per-CPU areas, grown by whole segments from a work item.
+ */
+#ifndef _XEN_DMA_POOL_H
+#define _XEN_DMA_POOL_H
+
+#include <linux/dma-direction.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include <xen/xen-dma-hooks.h>
+#include <xen/xen-dma-tables.h>
+
+struct device;
+
+/* Slots are 2 KiB, as in swiotlb: small mappings waste little. */
+#define XEN_DMA_SLOT_SHIFT	11
+#define XEN_DMA_SLOT_SIZE	(1UL << XEN_DMA_SLOT_SHIFT)
+
+/* Segment sizes: 256 KiB by default, 4 MiB at most (2 MiB mappings). */
+#define XEN_DMA_SEGMENT_SHIFT_MIN	16
+#define XEN_DMA_SEGMENT_SHIFT_DEFAULT	18
+#define XEN_DMA_SEGMENT_SHIFT_MAX	22
+
+/**
+ * struct xen_dma_pool_config - the shape of a pool
+ * @segment_shift: log2 of the segment size, XEN_DMA_SEGMENT_SHIFT_MIN..MAX
+ * @initial_segments: segments made at creation, at least 1
+ * @max_segments: the most segments growth may reach
+ * @grow_percent: high-water mark: growth starts when an area has this
+ *	percentage of its slots in use
+ * @address_bits: every segment's bus addresses lie below 2^@address_bits
+ * @gfn_space: bus addresses are guest frames (an IOMMU translates), so a
+ *	segment needs no "ready buffers for DMA" call
+ */
+struct xen_dma_pool_config {
+	unsigned int segment_shift;
+	unsigned int initial_segments;
+	unsigned int max_segments;
+	unsigned int grow_percent;
+	unsigned int address_bits;
+	bool gfn_space;
+};
+
+/**
+ * struct xen_dma_slot - bookkeeping of one slot
+ * @orig_phys: first slot of a mapping: the caller's buffer
+ * @mapping_size: first slot of a mapping: bytes mapped
+ * @offset: first slot of a mapping: where the mapping starts in the slot
+ * @nr_slots: first slot of a mapping: slots taken
+ * @first: every slot of a mapping: index of the mapping's first slot, so a
+ *	partial sync that starts mid-mapping finds the mapping
+ */
+struct xen_dma_slot {
+	phys_addr_t orig_phys;
+	unsigned int mapping_size;
+	unsigned short offset;
+	unsigned short nr_slots;
+	unsigned short first;
+};
+
+struct xen_dma_pool_area;
+
+/**
+ * struct xen_dma_pool_segment - the pool's side of one segment
+ * @seg: the segment's addresses, in &xen_dma_pool.tables
+ * @pages: the pages backing it
+ * @vaddr: their kernel mapping
+ * @nr_slots: slots in the segment
+ * @slot_map: a set bit is a slot in use; under @area's lock
+ * @slots: per-slot bookkeeping; a mapping's entries are written by its owner
+ *	between allocation and release
+ * @area: the area that hands out this segment's slots
+ * @area_node: entry in the area's segment list
+ */
+struct xen_dma_pool_segment {
+	struct xen_dma_segment *seg;
+	struct page *pages;
+	void *vaddr;
+	unsigned int nr_slots;
+	unsigned long *slot_map;
+	struct xen_dma_slot *slots;
+	struct xen_dma_pool_area *area;
+	struct list_head area_node;
+};
+
+/**
+ * struct xen_dma_pool_area - segments one group of CPUs allocates from
+ * @lock: protects everything below and the slot maps of @segments
+ * @segments: list of &xen_dma_pool_segment.area_node
+ * @total_slots: slots in @segments
+ * @used_slots: slots in use
+ */
+struct xen_dma_pool_area {
+	spinlock_t lock;
+	struct list_head segments;
+	unsigned int total_slots;
+	unsigned int used_slots;
+} ____cacheline_aligned_in_smp;
+
+/**
+ * struct xen_dma_pool_stats - a snapshot of a pool, for debugfs and tests
+ * @segments: segments in the pool
+ * @total_slots: slots in the pool
+ * @used_slots: slots in use
+ * @high_water_slots: the number of used slots that makes the pool grow
+ * @grows: segments added after creation
+ * @grow_failures: growth attempts that failed
+ * @exhausted: mappings refused because no slot fitted
+ */
+struct xen_dma_pool_stats {
+	unsigned int segments;
+	unsigned long total_slots;
+	unsigned long used_slots;
+	unsigned long high_water_slots;
+	unsigned long grows;
+	unsigned long grow_failures;
+	unsigned long exhausted;
+};
+
+/**
+ * struct xen_dma_pool - a bounce pool
+ * @hooks: the hypervisor
+ * @config: the shape, fixed at creation
+ * @tables: phys->bus array and bus->phys tree of the segments
+ * @segments: pool side of each segment, same index as in @tables
+ * @areas: one per possible CPU, up to @nr_areas
+ * @nr_areas: number of @areas
+ * @grow_lock: serialises adding segments
+ * @grow_work: adds segments after an area crossed the high-water mark
+ * @grows: see &xen_dma_pool_stats
+ * @grow_failures: see &xen_dma_pool_stats
+ * @exhausted: see &xen_dma_pool_stats
+ */
+struct xen_dma_pool {
+	const struct xen_dma_hooks *hooks;
+	struct xen_dma_pool_config config;
+	struct xen_dma_tables tables;
+	struct xen_dma_pool_segment *segments;
+	struct xen_dma_pool_area *areas;
+	unsigned int nr_areas;
+	struct mutex grow_lock;
+	struct work_struct grow_work;
+	atomic_long_t grows;
+	atomic_long_t grow_failures;
+	atomic_long_t exhausted;
+};
+
+struct xen_dma_pool *xen_dma_pool_create(const struct xen_dma_hooks *hooks,
+					 const struct xen_dma_pool_config *config);
+void xen_dma_pool_destroy(struct xen_dma_pool *pool);
+int xen_dma_pool_grow(struct xen_dma_pool *pool);
+void xen_dma_pool_read_stats(struct xen_dma_pool *pool,
+			     struct xen_dma_pool_stats *stats);
+
+int xen_dma_pool_map(struct xen_dma_pool *pool, struct device *dev,
+		     phys_addr_t orig_phys, size_t size, unsigned long attrs,
+		     dma_addr_t *bus);
+bool xen_dma_pool_unmap(struct xen_dma_pool *pool, struct device *dev,
+			dma_addr_t bus, size_t size,
+			enum dma_data_direction dir, unsigned long attrs);
+bool xen_dma_pool_sync(struct xen_dma_pool *pool, struct device *dev,
+		       dma_addr_t bus, size_t size,
+		       enum dma_data_direction dir, bool for_cpu);
+size_t xen_dma_pool_max_mapping_size(struct xen_dma_pool *pool,
+				     struct device *dev);
+u64 xen_dma_pool_bus_limit(struct xen_dma_pool *pool);
+
+#endif /* _XEN_DMA_POOL_H */

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xen-dma translation tables: where each byte of the bounce pool lives in
+ * the guest's physical space and on the bus.
+ *
+ * The pool is a set of machine-contiguous segments. A byte of the pool is
+ * named by its pool address: segment index << segment_shift | offset.
+ * Two tables index the same segment descriptors (seed 002):
+ *
+ *  - pool address -> phys/bus: an array pre-allocated for the largest pool,
+ *    indexed by pool address >> segment_shift: O(1) arithmetic;
+ *  - bus -> pool address: a latched red-black tree keyed by bus range, so a
+ *    bus address anywhere inside a segment resolves, in O(log n), without a
+ *    lock, even while a segment is being added.
+ */
+#ifndef _XEN_DMA_TABLES_H
+#define _XEN_DMA_TABLES_H
+
+#include <linux/mutex.h>
+#include <linux/rbtree_latch.h>
+#include <linux/types.h>
+
+/** XEN_DMA_POOL_ADDR_NONE - "no such pool address", returned by lookups. */
+#define XEN_DMA_POOL_ADDR_NONE	(~0UL)
+
+/**
+ * struct xen_dma_segment - one machine-contiguous piece of the bounce pool
+ * @phys: guest-physical address of the first byte
+ * @bus: address of the first byte as a device sees it
+ * @size: length in bytes; at most 1 << segment_shift
+ * @index: position in &xen_dma_tables.segments
+ * @bus_node: node in &xen_dma_tables.bus_tree
+ */
+struct xen_dma_segment {
+	phys_addr_t phys;
+	dma_addr_t bus;
+	size_t size;
+	unsigned int index;
+	struct latch_tree_node bus_node;
+};
+
+/**
+ * struct xen_dma_tables - phys->bus array and bus->phys tree of one pool
+ * @segments: descriptors, pre-allocated for @max_segments entries
+ * @max_segments: capacity of @segments
+ * @nr_segments: entries published so far; written with release semantics
+ *	after the entry is complete, so lock-free readers load it with acquire
+ * @segment_shift: log2 of the largest segment size
+ * @bus_tree: latched rb-tree of @segments keyed by bus range
+ * @add_lock: serialises xen_dma_tables_add(); readers never take it
+ */
+struct xen_dma_tables {
+	struct xen_dma_segment *segments;
+	unsigned int max_segments;
+	unsigned int nr_segments;
+	unsigned int segment_shift;
+	struct latch_tree_root bus_tree;
+	struct mutex add_lock;
+};
+
+int xen_dma_tables_init(struct xen_dma_tables *tables,
+			unsigned int max_segments, unsigned int segment_shift);
+void xen_dma_tables_destroy(struct xen_dma_tables *tables);
+int xen_dma_tables_add(struct xen_dma_tables *tables, phys_addr_t phys,
+		       dma_addr_t bus, size_t size);
+
+struct xen_dma_segment *
+xen_dma_tables_find_pool(struct xen_dma_tables *tables,
+			 unsigned long pool_addr);
+struct xen_dma_segment *
+xen_dma_tables_find_bus(struct xen_dma_tables *tables, dma_addr_t bus);
+
+dma_addr_t xen_dma_tables_pool_to_bus(struct xen_dma_tables *tables,
+				      unsigned long pool_addr);
+unsigned long xen_dma_tables_bus_to_pool(struct xen_dma_tables *tables,
+					 dma_addr_t bus);
+
+/**
+ * xen_dma_segment_pool_addr() - pool address of the first byte of a segment
+ * @tables: the tables holding @seg
+ * @seg: the segment
+ *
+ * Return: @seg's index shifted into the pool address space.
+ */
+static inline unsigned long
+xen_dma_segment_pool_addr(const struct xen_dma_tables *tables,
+			  const struct xen_dma_segment *seg)
+{
+	return (unsigned long)seg->index << tables->segment_shift;
+}
+
+#endif /* _XEN_DMA_TABLES_H */

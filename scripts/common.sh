@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the xen-dma scripts. Source it; do not run it.
+
+XEN_DMA_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+XEN_DMA_CACHE=${XEN_DMA_CACHE:-$HOME/.cache/xen-dma}
+# The kernel tree every KUnit build uses; the repository is linked into it.
+XEN_DMA_KSRC=${XEN_DMA_KSRC:-$XEN_DMA_CACHE/linux-source-6.1}
+
+log() { printf '[xen-dma] %s\n' "$*" >&2; }
+die() { printf '[xen-dma] error: %s\n' "$*" >&2; exit 1; }

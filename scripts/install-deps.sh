@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Installs the Debian 12 packages a job needs, or, when that is not possible
+# (not root, no apt), names them and fails before anything half-runs.
+#
+# usage: install-deps.sh kunit|modules|dom0
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+pkgs_kunit="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev
+	ccache cpio kmod rsync xz-utils python3 qemu-system-x86 qemu-system-arm
+	gcc-aarch64-linux-gnu"
+pkgs_modules="build-essential bc bison flex libelf-dev libssl-dev kmod
+	xz-utils gcc-aarch64-linux-gnu"
+
+case "${1:-}" in
+kunit)		want=$pkgs_kunit ;;
+modules)	want=$pkgs_modules ;;
+*)		die "usage: $0 kunit|modules" ;;
+esac
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+	die "missing packages:$missing
+  install them as root: apt-get install$missing"
+fi
+log "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+stamp=$XEN_DMA_CACHE/.apt-updated
+mkdir -p "$XEN_DMA_CACHE"
+if [ ! -e "$stamp" ] || [ -n "$(find "$stamp" -mmin +720)" ]; then
+	apt-get update -qq && touch "$stamp"
+fi
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

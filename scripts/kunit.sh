@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds a kernel with the xen-dma KUnit suites for one architecture, boots it
+# under QEMU through kunit.py and writes one "suite passed failed skipped"
+# line per expected suite to RESULTS (default: stdout).
+#
+# usage: kunit.sh x86_64|arm64 [RESULTS]
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+arch=${1:-}
+results=${2:-/dev/stdout}
+case "$arch" in
+x86_64)	cross=() ; cc=gcc ;;
+arm64)	cross=(--cross_compile=aarch64-linux-gnu-) ; cc=aarch64-linux-gnu-gcc ;;
+*)	die "usage: $0 x86_64|arm64 [RESULTS]" ;;
+esac
+
+build_dir=$XEN_DMA_CACHE/kunit-$arch
+logs=$XEN_DMA_CACHE/logs
+mkdir -p "$logs"
+json=$logs/kunit-$arch.json
+log=$logs/kunit-$arch.log
+rm -f "$json"
+
+export CCACHE_DIR=${CCACHE_DIR:-$XEN_DMA_CACHE/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# The tree sits at one fixed path, so every clone shares the cache entries.
+export CCACHE_BASEDIR=$XEN_DMA_KSRC
+
+log "kunit $arch: building in $build_dir, log in $log"
+start=$SECONDS
+set +e
+(cd "$XEN_DMA_KSRC" && python3 tools/testing/kunit/kunit.py run \
+	--arch="$arch" "${cross[@]}" \
+	--kunitconfig="$XEN_DMA_TOP/tests/kunit/$arch.kunitconfig" \
+	--build_dir="$build_dir" --jobs="$(nproc)" \
+	--make_options "CC=ccache $cc" \
+	--qemu_args="-smp 2" --timeout=900 \
+	--json="$json") >"$log" 2>&1
+rc=$?
+set -e
+# kunit.py's own summary of each test, without the build chatter.
+sed -n '/=====.*\[/,$p' "$log" | grep -v '^\[.*\] *$' || true
+log "kunit $arch: kunit.py exited $rc after $((SECONDS - start)) s"
+
+python3 "$XEN_DMA_TOP/scripts/kunit-results.py" "$arch" "$json" \
+	"$XEN_DMA_TOP"/tests/kunit/*.c >>"$results"

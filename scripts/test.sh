@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make test`: everything the project checks, on a fresh Debian 12 machine.
+# Installs what it needs, runs each job, prints one line per suite and ends
+# with "N passed, N failed" summed over all of them. Exits non-zero when
+# anything failed, never reported, or when nothing ran at all.
+#
+# usage: test.sh [JOB...]   (jobs: kunit-x86_64 kunit-arm64; default: all)
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+jobs=("$@")
+[ ${#jobs[@]} -gt 0 ] || jobs=(kunit-x86_64 kunit-arm64)
+
+"$XEN_DMA_TOP/scripts/install-deps.sh" kunit
+"$XEN_DMA_TOP/scripts/prepare-ksrc.sh"
+
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+start=$SECONDS
+for job in "${jobs[@]}"; do
+	case "$job" in
+	kunit-x86_64|kunit-arm64)
+		"$XEN_DMA_TOP/scripts/kunit.sh" "${job#kunit-}" "$results" ||
+			echo "$job 0 1 0" >>"$results" ;;
+	*)	die "unknown job $job" ;;
+	esac
+done
+
+echo
+echo "results (logs in $XEN_DMA_CACHE/logs):"
+awk '{ printf "  %-40s %4d passed, %d failed, %d skipped\n", $1, $2, $3, $4 }' "$results"
+read -r passed failed skipped < <(awk '{ p += $2; f += $3; s += $4 }
+	END { print p + 0, f + 0, s + 0 }' "$results")
+log "wall time $((SECONDS - start)) s"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
