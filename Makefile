@@ -24,7 +24,7 @@ modules-debian:
 	scripts/modules-debian.sh x86_64 arm64
 
 test:
-	scripts/test.sh
+	scripts/test.sh $(JOBS)
 
 help:
 	@echo 'make [KDIR=...]       build xen_dma.ko against KDIR'

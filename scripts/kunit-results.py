@@ -11,13 +11,17 @@ import re
 import sys
 
 
-def count(group, out):
+def leaves(group):
+    """Every test case under a group, parameterised cases one by one."""
     for sub in group.get("sub_groups", []):
-        count(sub, out)
-    cases = group.get("test_cases", [])
-    if cases:
-        tally = out.setdefault(group["name"], [0, 0, 0])
-        for case in cases:
+        yield from leaves(sub)
+    yield from group.get("test_cases", [])
+
+
+def count(root, out):
+    for suite in root.get("sub_groups", []):
+        tally = out.setdefault(suite["name"], [0, 0, 0])
+        for case in leaves(suite):
             status = case["status"]
             tally[0 if status == "PASS" else 2 if status == "SKIP" else 1] += 1
 

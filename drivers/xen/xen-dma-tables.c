@@ -158,11 +158,6 @@ int xen_dma_tables_add(struct xen_dma_tables *tables, phys_addr_t phys,
 		return -ERANGE;
 
 	mutex_lock(&tables->add_lock);
-	index = tables->nr_segments;
-	if (index == tables->max_segments) {
-		ret = -ENOSPC;
-		goto out;
-	}
 	/*
 	 * Present ranges do not overlap each other, so the new one overlaps
 	 * one iff it overlaps the last one starting at or below its last byte.
@@ -170,6 +165,11 @@ int xen_dma_tables_add(struct xen_dma_tables *tables, phys_addr_t phys,
 	below = last_segment_from(tables, bus + size - 1);
 	if (below && below->bus + (below->size - 1) >= bus) {
 		ret = -EEXIST;
+		goto out;
+	}
+	index = tables->nr_segments;
+	if (index == tables->max_segments) {
+		ret = -ENOSPC;
 		goto out;
 	}
 

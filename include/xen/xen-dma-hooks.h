@@ -52,10 +52,11 @@ struct xen_dma_features {
  *	%XEN_DMA_BFN_INVALID. Called from mapping paths: must not sleep.
  * @make_contiguous: "ready buffers for DMA": make the 2^@order pages at
  *	@phys machine-contiguous below @address_bits and return the bus
- *	address of the first byte in @bus. On failure the memory must be
- *	exactly as it was. May sleep.
+ *	address of the first byte in @bus. The contents are lost. On failure
+ *	the memory must be exactly as it was. Must not sleep: coherent
+ *	allocations may be made in atomic context.
  * @undo_contiguous: give back what @make_contiguous obtained for the same
- *	range, so the pages can return to the page allocator. May sleep.
+ *	range, so the pages can return to the page allocator. Must not sleep.
  */
 struct xen_dma_hooks {
 	const char *name;

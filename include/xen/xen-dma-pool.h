@@ -89,17 +89,20 @@ struct xen_dma_pool_segment {
 };
 
 /**
- * struct xen_dma_pool_area - segments one group of CPUs allocates from
+ * struct xen_dma_pool_area - segments one CPU allocates from first
  * @lock: protects everything below and the slot maps of @segments
  * @segments: list of &xen_dma_pool_segment.area_node
  * @total_slots: slots in @segments
  * @used_slots: slots in use
+ * @wants_segment: crossed the high-water mark or had to borrow from another
+ *	area; the grow work gives it the next segment
  */
 struct xen_dma_pool_area {
 	spinlock_t lock;
 	struct list_head segments;
 	unsigned int total_slots;
 	unsigned int used_slots;
+	bool wants_segment;
 } ____cacheline_aligned_in_smp;
 
 /**
@@ -158,8 +161,7 @@ void xen_dma_pool_read_stats(struct xen_dma_pool *pool,
 			     struct xen_dma_pool_stats *stats);
 
 int xen_dma_pool_map(struct xen_dma_pool *pool, struct device *dev,
-		     phys_addr_t orig_phys, size_t size, unsigned long attrs,
-		     dma_addr_t *bus);
+		     phys_addr_t orig_phys, size_t size, dma_addr_t *bus);
 bool xen_dma_pool_unmap(struct xen_dma_pool *pool, struct device *dev,
 			dma_addr_t bus, size_t size,
 			enum dma_data_direction dir, unsigned long attrs);
@@ -168,6 +170,6 @@ bool xen_dma_pool_sync(struct xen_dma_pool *pool, struct device *dev,
 		       enum dma_data_direction dir, bool for_cpu);
 size_t xen_dma_pool_max_mapping_size(struct xen_dma_pool *pool,
 				     struct device *dev);
-u64 xen_dma_pool_bus_limit(struct xen_dma_pool *pool);
+bool xen_dma_pool_serves_mask(struct xen_dma_pool *pool, u64 mask);
 
 #endif /* _XEN_DMA_POOL_H */

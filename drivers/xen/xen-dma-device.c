@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-dma devices: installs xen_dma_map_ops on a device with the mode the
+ * policy gives it, and takes them off again.
+ *
+ * Each device gets its own copy of the ops inside its context, so the ops
+ * reach the context from dev->dma_ops with container_of(): no table to look
+ * up, no lock on the mapping path.
+ */
+
+#define pr_fmt(fmt) "xen_dma: " fmt
+
+#include <linux/device.h>
+#include <linux/dma-map-ops.h>
+#include <linux/err.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+
+#include <xen/xen-dma-device.h>
+
+/**
+ * xen_dma_backend_init() - set up a backend over a hypervisor
+ * @backend: the backend
+ * @hooks: the hypervisor; its features are read here, once
+ * @forced_mode: %XEN_DMA_MODE_AUTO, or the mode every device gets
+ * @pool_config: the shape of the pools, copied; made when first needed
+ *
+ * Return: 0, or -ERANGE for a forced mode out of range.
+ */
+int xen_dma_backend_init(struct xen_dma_backend *backend,
+			 const struct xen_dma_hooks *hooks,
+			 enum xen_dma_mode forced_mode,
+			 const struct xen_dma_pool_config *pool_config)
+{
+	if (forced_mode >= XEN_DMA_NR_MODES)
+		return -ERANGE;
+	memset(backend, 0, sizeof(*backend));
+	backend->hooks = hooks;
+	hooks->read_features(&backend->features);
+	backend->forced_mode = forced_mode;
+	backend->pool_config = *pool_config;
+	mutex_init(&backend->lock);
+	INIT_LIST_HEAD(&backend->devices);
+	return 0;
+}
+
+/**
+ * xen_dma_backend_exit() - free the pools of a backend
+ * @backend: the backend; every device must have been detached
+ */
+void xen_dma_backend_exit(struct xen_dma_backend *backend)
+{
+	unsigned int i;
+
+	WARN_ON(!list_empty(&backend->devices));
+	for (i = 0; i < XEN_DMA_NR_SPACES; i++) {
+		if (backend->pools[i])
+			xen_dma_pool_destroy(backend->pools[i]);
+		backend->pools[i] = NULL;
+	}
+	mutex_destroy(&backend->lock);
+}
+
+static struct xen_dma_pool *backend_get_pool(struct xen_dma_backend *backend,
+					     enum xen_dma_bus_space space)
+{
+	struct xen_dma_pool_config config = backend->pool_config;
+	struct xen_dma_pool *pool;
+
+	lockdep_assert_held(&backend->lock);
+	if (backend->pools[space])
+		return backend->pools[space];
+	config.gfn_space = space == XEN_DMA_SPACE_GFN;
+	pool = xen_dma_pool_create(backend->hooks, &config);
+	if (IS_ERR(pool)) {
+		pr_err("cannot make the %s bounce pool of %u x %lu KiB: %pe\n",
+		       config.gfn_space ? "guest-frame" : "machine",
+		       config.initial_segments,
+		       BIT(config.segment_shift) / SZ_1K, pool);
+		return pool;
+	}
+	backend->pools[space] = pool;
+	return pool;
+}
+
+static struct xen_dma_device *backend_find(struct xen_dma_backend *backend,
+					   struct device *dev)
+{
+	struct xen_dma_device *xdev;
+
+	list_for_each_entry(xdev, &backend->devices, node)
+		if (xdev->dev == dev)
+			return xdev;
+	return NULL;
+}
+
+/**
+ * xen_dma_device_attach() - give a device xen-dma's ops
+ * @backend: the backend
+ * @dev: the device; no driver may be mapping through it while this runs
+ *
+ * Chooses the device's mode, logs it with the reason once, and installs the
+ * ops, keeping the old ones for xen_dma_device_detach().
+ *
+ * Context: process context; may sleep.
+ * Return: the device's context, or an ERR_PTR(): -EOPNOTSUPP for a device
+ * that cannot DMA or is not cache-coherent, -EEXIST when already attached,
+ * -ENOMEM, or the error that kept the pool from being made.
+ */
+struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
+					     struct device *dev)
+{
+	struct xen_dma_policy policy;
+	struct xen_dma_device *xdev;
+	struct xen_dma_pool *pool;
+	int ret;
+
+	if (!dev->dma_mask) {
+		dev_err(dev, "xen_dma: device has no DMA mask, nothing to attach\n");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	/* Bounce copies and direct mappings assume caches are coherent. */
+	if (!dev_is_dma_coherent(dev)) {
+		dev_err(dev, "xen_dma: device is not DMA-coherent; not supported\n");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+
+	policy = xen_dma_policy_choose(&backend->features, backend->forced_mode);
+	xdev = kzalloc(sizeof(*xdev), GFP_KERNEL);
+	if (!xdev)
+		return ERR_PTR(-ENOMEM);
+	xdev->stats = alloc_percpu(struct xen_dma_device_stats);
+	if (!xdev->stats) {
+		ret = -ENOMEM;
+		goto free;
+	}
+
+	mutex_lock(&backend->lock);
+	if (backend_find(backend, dev)) {
+		ret = -EEXIST;
+		goto unlock;
+	}
+	pool = backend_get_pool(backend, policy.mode == XEN_DMA_MODE_DIRECT ?
+				XEN_DMA_SPACE_GFN : XEN_DMA_SPACE_MACHINE);
+	if (IS_ERR(pool)) {
+		ret = PTR_ERR(pool);
+		goto unlock;
+	}
+	xdev->ops = xen_dma_map_ops;
+	xdev->dev = dev;
+	xdev->backend = backend;
+	xdev->policy = policy;
+	xdev->pool = pool;
+	xdev->saved_ops = dev->dma_ops;
+	set_dma_ops(dev, &xdev->ops);
+	list_add_tail(&xdev->node, &backend->devices);
+	mutex_unlock(&backend->lock);
+
+	dev_info(dev, "xen_dma: mode %s: %s\n", xen_dma_mode_name(policy.mode),
+		 policy.reason);
+	return xdev;
+
+unlock:
+	mutex_unlock(&backend->lock);
+free:
+	free_percpu(xdev->stats);
+	kfree(xdev);
+	return ERR_PTR(ret);
+}
+
+/**
+ * xen_dma_device_read_stats() - a device's numbers, summed over CPUs
+ * @xdev: the device
+ * @stats: where to write them
+ */
+void xen_dma_device_read_stats(struct xen_dma_device *xdev,
+			       struct xen_dma_device_stats *stats)
+{
+	int cpu;
+
+	memset(stats, 0, sizeof(*stats));
+	for_each_possible_cpu(cpu) {
+		const struct xen_dma_device_stats *s = per_cpu_ptr(xdev->stats, cpu);
+
+		stats->maps += READ_ONCE(s->maps);
+		stats->unmaps += READ_ONCE(s->unmaps);
+		stats->bounces += READ_ONCE(s->bounces);
+		stats->bytes_bounced += READ_ONCE(s->bytes_bounced);
+		stats->foreign += READ_ONCE(s->foreign);
+		stats->failures += READ_ONCE(s->failures);
+		stats->coherent += READ_ONCE(s->coherent);
+	}
+}
+
+/**
+ * xen_dma_device_detach() - give a device its old ops back
+ * @xdev: the device's context; freed on success
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -EBUSY while streaming mappings or coherent allocations made
+ * through xen-dma are still live: the device keeps xen-dma's ops then.
+ */
+int xen_dma_device_detach(struct xen_dma_device *xdev)
+{
+	struct xen_dma_backend *backend = xdev->backend;
+	struct xen_dma_device_stats stats;
+
+	mutex_lock(&backend->lock);
+	xen_dma_device_read_stats(xdev, &stats);
+	if (stats.maps != stats.unmaps || stats.coherent) {
+		mutex_unlock(&backend->lock);
+		dev_warn(xdev->dev,
+			 "xen_dma: %lld mappings and %lld coherent buffers still live, not detaching\n",
+			 stats.maps - stats.unmaps, stats.coherent);
+		return -EBUSY;
+	}
+	set_dma_ops(xdev->dev, xdev->saved_ops);
+	list_del(&xdev->node);
+	mutex_unlock(&backend->lock);
+
+	free_percpu(xdev->stats);
+	kfree(xdev);
+	return 0;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xen-dma devices: the backend that owns the hooks and the pools, and the
+ * per-device context that the dma_map_ops find from the device.
+ */
+#ifndef _XEN_DMA_DEVICE_H
+#define _XEN_DMA_DEVICE_H
+
+#include <linux/dma-map-ops.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+
+#include <xen/xen-dma-hooks.h>
+#include <xen/xen-dma-policy.h>
+#include <xen/xen-dma-pool.h>
+
+/**
+ * enum xen_dma_bus_space - which addresses a pool's segments have on the bus
+ * @XEN_DMA_SPACE_MACHINE: bus frames from "map addresses" (translate, bounce)
+ * @XEN_DMA_SPACE_GFN: guest frames, an IOMMU translates them (direct)
+ * @XEN_DMA_NR_SPACES: number of spaces
+ */
+enum xen_dma_bus_space {
+	XEN_DMA_SPACE_MACHINE,
+	XEN_DMA_SPACE_GFN,
+	XEN_DMA_NR_SPACES,
+};
+
+/**
+ * struct xen_dma_backend - the hypervisor, the policy inputs and the pools
+ * @hooks: the hypervisor hooks, fixed at init
+ * @features: the domain's features, read once at init
+ * @forced_mode: %XEN_DMA_MODE_AUTO, or the mode= override
+ * @pool_config: the shape of every pool; gfn_space is set per pool
+ * @lock: protects @pools and @devices
+ * @pools: one per bus space, made when the first device needs it
+ * @devices: attached devices, list of &xen_dma_device.node
+ */
+struct xen_dma_backend {
+	const struct xen_dma_hooks *hooks;
+	struct xen_dma_features features;
+	enum xen_dma_mode forced_mode;
+	struct xen_dma_pool_config pool_config;
+	struct mutex lock;
+	struct xen_dma_pool *pools[XEN_DMA_NR_SPACES];
+	struct list_head devices;
+};
+
+/**
+ * struct xen_dma_device_stats - one CPU's share of a device's numbers
+ * @maps: successful streaming mappings (each sg entry counts)
+ * @unmaps: streaming unmappings (each sg entry counts)
+ * @bounces: mappings that went through the pool
+ * @bytes_bounced: bytes those mappings covered
+ * @foreign: mappings that covered another domain's (grant-mapped) page
+ * @failures: mappings and allocations refused
+ * @coherent: coherent allocations minus frees
+ */
+struct xen_dma_device_stats {
+	u64 maps;
+	u64 unmaps;
+	u64 bounces;
+	u64 bytes_bounced;
+	u64 foreign;
+	u64 failures;
+	s64 coherent;
+};
+
+/**
+ * struct xen_dma_device - one attached device
+ * @ops: this device's copy of xen_dma_map_ops; dev->dma_ops points here, so
+ *	the ops find the context with container_of() and no lookup
+ * @dev: the device
+ * @backend: the backend it is attached to
+ * @saved_ops: the ops the device had before, restored on detach
+ * @policy: its mode and the reason for it
+ * @pool: the pool its bounces go to
+ * @stats: per-CPU numbers, summed by xen_dma_device_read_stats()
+ * @node: entry in &xen_dma_backend.devices
+ */
+struct xen_dma_device {
+	struct dma_map_ops ops;
+	struct device *dev;
+	struct xen_dma_backend *backend;
+	const struct dma_map_ops *saved_ops;
+	struct xen_dma_policy policy;
+	struct xen_dma_pool *pool;
+	struct xen_dma_device_stats __percpu *stats;
+	struct list_head node;
+};
+
+extern const struct dma_map_ops xen_dma_map_ops;
+
+int xen_dma_backend_init(struct xen_dma_backend *backend,
+			 const struct xen_dma_hooks *hooks,
+			 enum xen_dma_mode forced_mode,
+			 const struct xen_dma_pool_config *pool_config);
+void xen_dma_backend_exit(struct xen_dma_backend *backend);
+
+struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
+					     struct device *dev);
+int xen_dma_device_detach(struct xen_dma_device *xdev);
+void xen_dma_device_read_stats(struct xen_dma_device *xdev,
+			       struct xen_dma_device_stats *stats);
+
+/**
+ * to_xen_dma_device() - the context of a device our ops are installed on
+ * @dev: the device
+ *
+ * Return: the context; only valid inside xen_dma_map_ops.
+ */
+static inline struct xen_dma_device *to_xen_dma_device(struct device *dev)
+{
+	return container_of(get_dma_ops(dev), struct xen_dma_device, ops);
+}
+
+#endif /* _XEN_DMA_DEVICE_H */

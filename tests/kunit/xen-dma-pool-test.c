@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for the xen-dma bounce pool: shape checks, growth at the
+ * high-water mark from the work item, growth failures, and a stress run with
+ * one kthread per CPU mapping, syncing and unmapping at random while the
+ * pool grows under them.
+ */
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/dma-mapping.h>
+#include <linux/kthread.h>
+#include <linux/prandom.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "xen-dma-test-env.h"
+
+static void pool_create_rejects(struct kunit *test)
+{
+	static const struct xen_dma_pool_config bad[] = {
+		{ 15, 1, 1, 50, 32 },	/* segment below 64 KiB */
+		{ 23, 1, 1, 50, 32 },	/* segment above 4 MiB */
+		{ 18, 0, 1, 50, 32 },	/* no initial segment */
+		{ 18, 2, 1, 50, 32 },	/* more initial than maximum */
+		{ 18, 1, 1, 0, 32 },	/* no high-water mark */
+		{ 18, 1, 1, 101, 32 },	/* high-water mark above 100 % */
+		{ 18, 1, 1, 50, 20 },	/* fewer than 24 address bits */
+	};
+	struct xen_dma_features features;
+	unsigned int i;
+
+	xen_dma_test_features(XEN_DMA_MODE_TRANSLATE, &features);
+	xen_dma_sim_reset(&features);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR(xen_dma_pool_create(&xen_dma_sim_hooks,
+								      &bad[i])),
+				    -ERANGE, "config %u", i);
+	KUNIT_EXPECT_EQ(test, xen_dma_sim.make_calls, 0UL);
+	xen_dma_sim_destroy();
+}
+
+static struct xen_dma_pool_stats pool_stats(struct xen_dma_test_env *env)
+{
+	struct xen_dma_pool_stats stats;
+
+	xen_dma_pool_read_stats(env->xdev->pool, &stats);
+	return stats;
+}
+
+/*
+ * The map path never grows the pool itself: it marks the area and the work
+ * item adds a segment. Growth stops at max_segments.
+ */
+static void pool_grows_from_work(struct kunit *test)
+{
+	static const struct xen_dma_pool_config config = {
+		.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
+		.initial_segments = 1,
+		.max_segments = 4,
+		.grow_percent = 50,
+		.address_bits = 32,
+	};
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start(test, XEN_DMA_MODE_BOUNCE,
+				       XEN_DMA_MODE_AUTO, &config);
+	struct xen_dma_pool *pool = env->xdev->pool;
+	struct page *pages = alloc_pages(GFP_KERNEL, get_order(SZ_1M));
+	dma_addr_t bus[16];
+	struct xen_dma_pool_stats stats;
+	unsigned int i, n = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_EXPECT_EQ(test, pool_stats(env).segments, 1U);
+	KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, 1UL);
+
+	/* Fill until the pool is at its maximum and full. */
+	for (i = 0; i < ARRAY_SIZE(bus); i++) {
+		bus[n] = dma_map_single_attrs(env->dev, page_address(pages),
+					      SZ_64K, DMA_TO_DEVICE,
+					      DMA_ATTR_NO_WARN);
+		flush_work(&pool->grow_work);
+		if (!dma_mapping_error(env->dev, bus[n]))
+			n++;
+	}
+	stats = pool_stats(env);
+	KUNIT_EXPECT_EQ(test, stats.segments, 4U);
+	KUNIT_EXPECT_EQ(test, stats.grows, 3UL);
+	KUNIT_EXPECT_EQ(test, stats.grow_failures, 0UL);
+	KUNIT_EXPECT_EQ(test, n, 16U);
+	KUNIT_EXPECT_EQ(test, stats.used_slots, stats.total_slots);
+	KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, 4UL);
+	KUNIT_EXPECT_EQ(test, xen_dma_pool_grow(pool), -ENOSPC);
+
+	/* Full: the next mapping fails at once, and is counted. */
+	KUNIT_EXPECT_TRUE(test, dma_mapping_error(env->dev,
+		dma_map_single_attrs(env->dev, page_address(pages), 1,
+				     DMA_TO_DEVICE, DMA_ATTR_NO_WARN)));
+	KUNIT_EXPECT_EQ(test, pool_stats(env).exhausted, 1UL);
+
+	for (i = 0; i < n; i++)
+		dma_unmap_single(env->dev, bus[i], SZ_64K, DMA_TO_DEVICE);
+	stats = pool_stats(env);
+	KUNIT_EXPECT_EQ(test, stats.used_slots, 0UL);
+	KUNIT_EXPECT_EQ(test, stats.high_water_slots, stats.total_slots / 2);
+	__free_pages(pages, get_order(SZ_1M));
+}
+
+/* A failing "ready buffers for DMA" leaves the pool and the p2m as they were. */
+static void pool_growth_failure(struct kunit *test)
+{
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start(test, XEN_DMA_MODE_TRANSLATE,
+				       XEN_DMA_MODE_AUTO, NULL);
+	struct xen_dma_pool *pool = env->xdev->pool;
+	struct xen_dma_pool_stats before = pool_stats(env), after;
+	unsigned long regions = xen_dma_sim.regions;
+
+	xen_dma_sim.fail_make_contiguous = 1;
+	KUNIT_EXPECT_EQ(test, xen_dma_pool_grow(pool), -ENOMEM);
+	after = pool_stats(env);
+	KUNIT_EXPECT_EQ(test, after.segments, before.segments);
+	KUNIT_EXPECT_EQ(test, after.total_slots, before.total_slots);
+	KUNIT_EXPECT_EQ(test, after.grow_failures, 1UL);
+	KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, regions);
+
+	/* Segments must lie below the pool's address bits. */
+	KUNIT_EXPECT_EQ(test, xen_dma_pool_grow(pool), 0);
+	KUNIT_EXPECT_EQ(test, pool_stats(env).segments, before.segments + 1);
+	KUNIT_EXPECT_LE(test, pool->tables.segments[before.segments].bus +
+			SZ_256K - 1, DMA_BIT_MASK(32));
+}
+
+#define STRESS_OPS	100000
+#define STRESS_BUF	SZ_512K
+
+/**
+ * struct stress_worker - one CPU's share of the stress run
+ * @env: the environment
+ * @cpu: the CPU it is bound to
+ * @source: random bytes the patterns are cut from
+ * @cpu_buf: the buffers it maps
+ * @seen: what the simulated device read
+ * @ops: map, sync and unmap calls made
+ * @bad: data mismatches
+ * @refused: mappings refused (pool momentarily full)
+ * @done: completed when the worker ends
+ */
+struct stress_worker {
+	struct xen_dma_test_env *env;
+	unsigned int cpu;
+	u8 *source;
+	u8 *cpu_buf;
+	u8 *seen;
+	unsigned long ops;
+	unsigned long bad;
+	unsigned long refused;
+	struct completion done;
+};
+
+static size_t stress_size(struct rnd_state *rnd)
+{
+	u32 r = prandom_u32_state(rnd);
+
+	/* Mostly small, one in 64 up to 192 KiB. */
+	if (!(r & 63))
+		return 1 + (r >> 6) % (192 * SZ_1K);
+	return 1 + (r >> 6) % SZ_16K;
+}
+
+static void stress_one(struct stress_worker *w, struct rnd_state *rnd)
+{
+	static const enum dma_data_direction dirs[] = {
+		DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL,
+	};
+	struct xen_dma_test_env *env = w->env;
+	enum dma_data_direction dir = dirs[prandom_u32_state(rnd) % 3];
+	size_t size = stress_size(rnd);
+	size_t offset = prandom_u32_state(rnd) % (STRESS_BUF - size);
+	u8 *in = w->source + prandom_u32_state(rnd) % (STRESS_BUF - size);
+	u8 *out = w->source + prandom_u32_state(rnd) % (STRESS_BUF - size);
+	u8 *cpu = w->cpu_buf + offset;
+	dma_addr_t bus;
+
+	memcpy(cpu, in, size);
+	bus = dma_map_single_attrs(env->dev, cpu, size, dir, DMA_ATTR_NO_WARN);
+	w->ops++;
+	if (dma_mapping_error(env->dev, bus)) {
+		w->refused++;
+		return;
+	}
+	if (!xen_dma_test_device_copy(env, bus, w->seen, size, false) ||
+	    memcmp(w->seen, in, size))
+		w->bad++;
+	if (dir != DMA_TO_DEVICE) {
+		if (!xen_dma_test_device_copy(env, bus, out, size, true))
+			w->bad++;
+		if (prandom_u32_state(rnd) & 1) {
+			dma_sync_single_for_cpu(env->dev, bus, size, dir);
+			w->ops++;
+			if (memcmp(cpu, out, size))
+				w->bad++;
+		}
+	}
+	dma_unmap_single(env->dev, bus, size, dir);
+	w->ops++;
+	if (memcmp(cpu, dir == DMA_TO_DEVICE ? in : out, size))
+		w->bad++;
+}
+
+static int stress_fn(void *data)
+{
+	struct stress_worker *w = data;
+	struct rnd_state rnd;
+
+	prandom_seed_state(&rnd, 0x5eed0000 + w->cpu);
+	while (w->ops < STRESS_OPS) {
+		stress_one(w, &rnd);
+		cond_resched();
+	}
+	complete(&w->done);
+	return 0;
+}
+
+static void pool_stress_every_cpu(struct kunit *test)
+{
+	static const struct xen_dma_pool_config config = {
+		.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
+		.initial_segments = 1,
+		.max_segments = 32,
+		.grow_percent = 75,
+		.address_bits = 32,
+	};
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start(test, XEN_DMA_MODE_BOUNCE,
+				       XEN_DMA_MODE_AUTO, &config);
+	unsigned int nr = num_online_cpus(), i = 0, cpu;
+	struct stress_worker *workers;
+	struct xen_dma_pool_stats stats;
+	unsigned long ops = 0, refused = 0;
+
+	workers = kunit_kcalloc(test, nr, sizeof(*workers), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, workers);
+	for_each_online_cpu(cpu) {
+		struct stress_worker *w = &workers[i++];
+		struct task_struct *task;
+
+		w->env = env;
+		w->cpu = cpu;
+		init_completion(&w->done);
+		w->source = kunit_kmalloc(test, STRESS_BUF, GFP_KERNEL);
+		w->cpu_buf = kunit_kmalloc(test, STRESS_BUF, GFP_KERNEL);
+		w->seen = kunit_kmalloc(test, STRESS_BUF, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, w->source);
+		KUNIT_ASSERT_NOT_NULL(test, w->cpu_buf);
+		KUNIT_ASSERT_NOT_NULL(test, w->seen);
+		get_random_bytes(w->source, STRESS_BUF);
+		task = kthread_create(stress_fn, w, "xen-dma-stress/%u", cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+		kthread_bind(task, cpu);
+		wake_up_process(task);
+	}
+	for (i = 0; i < nr; i++) {
+		wait_for_completion(&workers[i].done);
+		KUNIT_EXPECT_EQ_MSG(test, workers[i].bad, 0UL, "cpu %u",
+				    workers[i].cpu);
+		KUNIT_EXPECT_GE(test, workers[i].ops, (unsigned long)STRESS_OPS);
+		ops += workers[i].ops;
+		refused += workers[i].refused;
+	}
+	flush_work(&env->xdev->pool->grow_work);
+	stats = pool_stats(env);
+	kunit_info(test, "%u CPUs, %lu ops, %lu refused, pool grew to %u segments\n",
+		   nr, ops, refused, stats.segments);
+	KUNIT_EXPECT_EQ(test, stats.used_slots, 0UL);
+	/* A momentary refusal before growth is fine; many are not. */
+	KUNIT_EXPECT_LT(test, refused, ops / 1000);
+	KUNIT_EXPECT_GT(test, stats.segments, 1U);
+}
+
+static struct kunit_case xen_dma_pool_cases[] = {
+	KUNIT_CASE(pool_create_rejects),
+	KUNIT_CASE(pool_grows_from_work),
+	KUNIT_CASE(pool_growth_failure),
+	KUNIT_CASE(pool_stress_every_cpu),
+	{}
+};
+
+static struct kunit_suite xen_dma_pool_suite = {
+	.name = "xen-dma-pool",
+	.exit = xen_dma_test_env_exit,
+	.test_cases = xen_dma_pool_cases,
+};
+
+kunit_test_suites(&xen_dma_pool_suite);

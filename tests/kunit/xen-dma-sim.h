@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A simulated hypervisor for the xen-dma KUnit suites: the production code
+ * runs unchanged on top of these hooks.
+ */
+#ifndef _XEN_DMA_SIM_H
+#define _XEN_DMA_SIM_H
+
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
+
+#include <xen/xen-dma-hooks.h>
+
+/* Default p2m: bfn = (pfn ^ 1) + XEN_DMA_SIM_BFN_OFFSET, above 4 GiB. */
+#define XEN_DMA_SIM_BFN_OFFSET	0x100000UL
+/* "Ready buffers for DMA" hands out bus frames from here up. */
+#define XEN_DMA_SIM_REGION_BASE	0x10000UL
+
+/**
+ * struct xen_dma_sim - the simulated hypervisor's state
+ * @features: what read_features reports; each test sets it
+ * @scramble: the default p2m swaps neighbouring frames, so no two guest
+ *	frames in a row are machine-contiguous
+ * @fail_make_contiguous: the next this many "ready buffers" calls fail
+ * @lock: protects everything below
+ * @p2m: pfn -> bfn entries that override the default (made contiguous,
+ *	foreign or untranslatable frames)
+ * @m2p: the reverse of @p2m, for the simulated device
+ * @next_region_bfn: where the next contiguous region goes
+ * @regions: contiguous regions made and not undone
+ * @make_calls: "ready buffers" calls, failed ones included
+ */
+struct xen_dma_sim {
+	struct xen_dma_features features;
+	bool scramble;
+	unsigned int fail_make_contiguous;
+	spinlock_t lock;
+	struct xarray p2m;
+	struct xarray m2p;
+	unsigned long next_region_bfn;
+	unsigned long regions;
+	unsigned long make_calls;
+};
+
+extern struct xen_dma_sim xen_dma_sim;
+extern const struct xen_dma_hooks xen_dma_sim_hooks;
+
+void xen_dma_sim_reset(const struct xen_dma_features *features);
+void xen_dma_sim_destroy(void);
+int xen_dma_sim_set_frame(unsigned long pfn, unsigned long bfn);
+void xen_dma_sim_clear_frame(unsigned long pfn);
+phys_addr_t xen_dma_sim_bus_to_phys(dma_addr_t bus);
+
+#endif /* _XEN_DMA_SIM_H */
