@@ -10,8 +10,8 @@ set -euo pipefail
 
 pkgs_kunit="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev
 	ccache cpio kmod rsync xz-utils python3 qemu-system-x86 qemu-system-arm
-	gcc-aarch64-linux-gnu"
-pkgs_modules="build-essential bc bison flex libelf-dev libssl-dev kmod
+	gcc-aarch64-linux-gnu sparse git"
+pkgs_modules="build-essential bc bison flex libelf-dev libssl-dev kmod rsync
 	xz-utils gcc-aarch64-linux-gnu"
 
 case "${1:-}" in

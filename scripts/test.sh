@@ -6,12 +6,14 @@
 # with "N passed, N failed" summed over all of them. Exits non-zero when
 # anything failed, never reported, or when nothing ran at all.
 #
-# usage: test.sh [JOB...]   (jobs: kunit-x86_64 kunit-arm64; default: all)
+# usage: test.sh [JOB...]
+#   jobs: kunit-x86_64 kunit-arm64 check module-x86_64 module-arm64 (default: all)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 jobs=("$@")
-[ ${#jobs[@]} -gt 0 ] || jobs=(kunit-x86_64 kunit-arm64)
+[ ${#jobs[@]} -gt 0 ] ||
+	jobs=(kunit-x86_64 kunit-arm64 check module-x86_64 module-arm64)
 
 "$XEN_DMA_TOP/scripts/install-deps.sh" kunit
 "$XEN_DMA_TOP/scripts/prepare-ksrc.sh"
@@ -24,6 +26,18 @@ for job in "${jobs[@]}"; do
 	kunit-x86_64|kunit-arm64)
 		"$XEN_DMA_TOP/scripts/kunit.sh" "${job#kunit-}" "$results" ||
 			echo "$job 0 1 0" >>"$results" ;;
+	module-x86_64|module-arm64)
+		# The module as users build it: Debian 12's dom0 headers.
+		if "$XEN_DMA_TOP/scripts/modules-debian.sh" "${job#module-}" \
+			>"$XEN_DMA_CACHE/logs/$job.log" 2>&1; then
+			echo "$job 1 0 0" >>"$results"
+		else
+			tail -n 20 "$XEN_DMA_CACHE/logs/$job.log" >&2
+			echo "$job 0 1 0" >>"$results"
+		fi ;;
+	check)
+		"$XEN_DMA_TOP/scripts/check.sh" "$results" ||
+			echo "check 0 1 0" >>"$results" ;;
 	*)	die "unknown job $job" ;;
 	esac
 done

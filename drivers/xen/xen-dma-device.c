@@ -126,7 +126,9 @@ struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
 	}
 
 	policy = xen_dma_policy_choose(&backend->features, backend->forced_mode);
-	xdev = kzalloc(sizeof(*xdev), GFP_KERNEL);
+	/* The ops are const once made: give them their value at allocation. */
+	xdev = kmemdup(&(struct xen_dma_device){ .ops = xen_dma_map_ops },
+		       sizeof(*xdev), GFP_KERNEL);
 	if (!xdev)
 		return ERR_PTR(-ENOMEM);
 	xdev->stats = alloc_percpu(struct xen_dma_device_stats);
@@ -146,7 +148,6 @@ struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
 		ret = PTR_ERR(pool);
 		goto unlock;
 	}
-	xdev->ops = xen_dma_map_ops;
 	xdev->dev = dev;
 	xdev->backend = backend;
 	xdev->policy = policy;

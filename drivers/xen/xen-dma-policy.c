@@ -85,7 +85,7 @@ struct xen_dma_policy xen_dma_policy_choose(const struct xen_dma_features *f,
 			"an IOMMU translates guest frames, devices get GFNs" };
 	if (xen_dma_direct_mapped(f))
 		return (struct xen_dma_policy){ XEN_DMA_MODE_TRANSLATE,
-			"auto-translated and 1:1 mapped: own pages pass, foreign pages are translated" };
+			"auto-translated and 1:1: own pages as they are, foreign ones translated" };
 	/*
 	 * Seed 002: the p2m entry of a random page is unknown to us and may be
 	 * transient, so nothing but the pool is safe to hand to a device.

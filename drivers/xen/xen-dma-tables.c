@@ -201,6 +201,7 @@ xen_dma_tables_find_pool(struct xen_dma_tables *tables, unsigned long pool_addr)
 	unsigned long index = pool_addr >> tables->segment_shift;
 	struct xen_dma_segment *seg;
 
+	/* Pairs with smp_store_release() in xen_dma_tables_add(). */
 	if (index >= smp_load_acquire(&tables->nr_segments))
 		return NULL;
 	seg = &tables->segments[index];

@@ -41,7 +41,7 @@ struct xen_dma_backend {
 	struct xen_dma_features features;
 	enum xen_dma_mode forced_mode;
 	struct xen_dma_pool_config pool_config;
-	struct mutex lock;
+	struct mutex lock;	/* @pools and @devices */
 	struct xen_dma_pool *pools[XEN_DMA_NR_SPACES];
 	struct list_head devices;
 };
@@ -79,7 +79,7 @@ struct xen_dma_device_stats {
  * @node: entry in &xen_dma_backend.devices
  */
 struct xen_dma_device {
-	struct dma_map_ops ops;
+	const struct dma_map_ops ops;
 	struct device *dev;
 	struct xen_dma_backend *backend;
 	const struct dma_map_ops *saved_ops;

@@ -16,7 +16,7 @@
 
 /* Frames are Xen's 4 KiB pages, whatever the kernel's page size. */
 #define XEN_DMA_FRAME_SHIFT	12
-#define XEN_DMA_FRAME_SIZE	(1UL << XEN_DMA_FRAME_SHIFT)
+#define XEN_DMA_FRAME_SIZE	BIT(XEN_DMA_FRAME_SHIFT)
 
 /* pfn_to_bfn() result: no bus frame is known for this pfn. */
 #define XEN_DMA_BFN_INVALID	(~0UL)

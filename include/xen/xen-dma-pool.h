@@ -19,7 +19,7 @@ struct device;
 
 /* Slots are 2 KiB, as in swiotlb: small mappings waste little. */
 #define XEN_DMA_SLOT_SHIFT	11
-#define XEN_DMA_SLOT_SIZE	(1UL << XEN_DMA_SLOT_SHIFT)
+#define XEN_DMA_SLOT_SIZE	BIT(XEN_DMA_SLOT_SHIFT)
 
 /* Segment sizes: 256 KiB by default, 4 MiB at most (2 MiB mappings). */
 #define XEN_DMA_SEGMENT_SHIFT_MIN	16
@@ -98,7 +98,7 @@ struct xen_dma_pool_segment {
  *	area; the grow work gives it the next segment
  */
 struct xen_dma_pool_area {
-	spinlock_t lock;
+	spinlock_t lock;	/* the area's slots and counters */
 	struct list_head segments;
 	unsigned int total_slots;
 	unsigned int used_slots;
@@ -146,7 +146,7 @@ struct xen_dma_pool {
 	struct xen_dma_pool_segment *segments;
 	struct xen_dma_pool_area *areas;
 	unsigned int nr_areas;
-	struct mutex grow_lock;
+	struct mutex grow_lock;	/* one segment added at a time */
 	struct work_struct grow_work;
 	atomic_long_t grows;
 	atomic_long_t grow_failures;

@@ -55,7 +55,7 @@ struct xen_dma_tables {
 	unsigned int nr_segments;
 	unsigned int segment_shift;
 	struct latch_tree_root bus_tree;
-	struct mutex add_lock;
+	struct mutex add_lock;	/* serialises adders only */
 };
 
 int xen_dma_tables_init(struct xen_dma_tables *tables,

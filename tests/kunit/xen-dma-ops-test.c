@@ -440,15 +440,16 @@ static void ops_sg_mixed(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, n, 5);
 	KUNIT_EXPECT_EQ(test, stat_bounces(env), 2ULL);
 	for_each_sg(sgl, sg, 5, i) {
-		KUNIT_EXPECT_EQ(test, xen_dma_test_in_pool(env, sg_dma_address(sg)),
-				bounced[i]);
+		dma_addr_t bus = sg_dma_address(sg);
+
+		KUNIT_EXPECT_EQ(test, xen_dma_test_in_pool(env, bus), bounced[i]);
 		KUNIT_EXPECT_EQ(test, sg_dma_len(sg), len[i]);
-		KUNIT_ASSERT_TRUE(test, xen_dma_test_device_copy(env,
-					sg_dma_address(sg), seen, len[i], false));
+		KUNIT_ASSERT_TRUE(test, xen_dma_test_device_copy(env, bus, seen,
+								 len[i], false));
 		KUNIT_EXPECT_TRUE(test, xen_dma_test_check(seen, len[i], 1 + i));
 		xen_dma_test_fill(seen, len[i], 10 + i);
-		KUNIT_ASSERT_TRUE(test, xen_dma_test_device_copy(env,
-					sg_dma_address(sg), seen, len[i], true));
+		KUNIT_ASSERT_TRUE(test, xen_dma_test_device_copy(env, bus, seen,
+								 len[i], true));
 	}
 	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[3]), region_bus);
 	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[2]),
@@ -463,7 +464,9 @@ static void ops_sg_mixed(struct kunit *test)
 	dma_sync_sg_for_device(env->dev, sgl, 5, DMA_BIDIRECTIONAL);
 	for_each_sg(sgl, sg, 5, i) {
 		KUNIT_ASSERT_TRUE(test, xen_dma_test_device_copy(env,
-					sg_dma_address(sg), seen, len[i], false));
+								 sg_dma_address(sg),
+								 seen, len[i],
+								 false));
 		KUNIT_EXPECT_TRUE(test, xen_dma_test_check(seen, len[i], 20 + i));
 	}
 	dma_unmap_sg(env->dev, sgl, 5, DMA_BIDIRECTIONAL);

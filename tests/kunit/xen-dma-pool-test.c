@@ -67,7 +67,7 @@ static void pool_grows_from_work(struct kunit *test)
 				       XEN_DMA_MODE_AUTO, &config);
 	struct xen_dma_pool *pool = env->xdev->pool;
 	struct page *pages = alloc_pages(GFP_KERNEL, get_order(SZ_1M));
-	dma_addr_t bus[16];
+	dma_addr_t bus[16], full;
 	struct xen_dma_pool_stats stats;
 	unsigned int i, n = 0;
 
@@ -94,9 +94,9 @@ static void pool_grows_from_work(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xen_dma_pool_grow(pool), -ENOSPC);
 
 	/* Full: the next mapping fails at once, and is counted. */
-	KUNIT_EXPECT_TRUE(test, dma_mapping_error(env->dev,
-		dma_map_single_attrs(env->dev, page_address(pages), 1,
-				     DMA_TO_DEVICE, DMA_ATTR_NO_WARN)));
+	full = dma_map_single_attrs(env->dev, page_address(pages), 1,
+				    DMA_TO_DEVICE, DMA_ATTR_NO_WARN);
+	KUNIT_EXPECT_TRUE(test, dma_mapping_error(env->dev, full));
 	KUNIT_EXPECT_EQ(test, pool_stats(env).exhausted, 1UL);
 
 	for (i = 0; i < n; i++)

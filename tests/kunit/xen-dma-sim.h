@@ -34,7 +34,7 @@ struct xen_dma_sim {
 	struct xen_dma_features features;
 	bool scramble;
 	unsigned int fail_make_contiguous;
-	spinlock_t lock;
+	spinlock_t lock;	/* the fields below */
 	struct xarray p2m;
 	struct xarray m2p;
 	unsigned long next_region_bfn;

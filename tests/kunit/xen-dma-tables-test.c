@@ -166,16 +166,18 @@ static void tables_scrambled_with_gaps(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, layout_check(test, l), 0U);
 	/* The middle of every gap, below the lowest and above the highest. */
-	for (i = 0; i < l->nr; i++)
-		KUNIT_EXPECT_EQ(test, xen_dma_tables_bus_to_pool(&l->tables,
-					layout_bus(l, i) + SZ_256K + SZ_128K),
+	for (i = 0; i < l->nr; i++) {
+		dma_addr_t gap = layout_bus(l, i) + SZ_256K + SZ_128K;
+
+		KUNIT_EXPECT_EQ(test, xen_dma_tables_bus_to_pool(&l->tables, gap),
 				XEN_DMA_POOL_ADDR_NONE);
+	}
 	KUNIT_EXPECT_EQ(test, xen_dma_tables_bus_to_pool(&l->tables, 0),
 			XEN_DMA_POOL_ADDR_NONE);
 	KUNIT_EXPECT_EQ(test, xen_dma_tables_bus_to_pool(&l->tables, top),
 			XEN_DMA_POOL_ADDR_NONE);
 	KUNIT_EXPECT_EQ(test, xen_dma_tables_pool_to_bus(&l->tables,
-					(unsigned long)64 << l->shift),
+							 64UL << l->shift),
 			DMA_MAPPING_ERROR);
 	layout_destroy(l);
 }
@@ -278,6 +280,7 @@ static int tables_reader_fn(void *data)
 
 	prandom_seed_state(&rnd, 0x5eed0003);
 	while (!kthread_should_stop()) {
+		/* Only published segments: pairs with xen_dma_tables_add(). */
 		unsigned int nr = smp_load_acquire(&l->tables.nr_segments);
 		unsigned int i;
 		u32 off;

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-dma hooks for the real hypervisor: the only file that talks to Xen.
+ *
+ * "Map addresses" reads the p2m (x86 PV), or Linux's record of foreign
+ * mappings (Arm); "ready buffers for DMA" exchanges frames for a contiguous
+ * extent with XENMEM_exchange (x86 PV), or finds the memory already
+ * contiguous (auto-translated, 1:1). xen_create_contiguous_region() is not
+ * exported to modules, so the exchange is done here with the exported
+ * reservation helpers and the hypercall interface.
+ */
+
+#define pr_fmt(fmt) "xen_dma: " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/mm.h>
+#include <linux/spinlock.h>
+
+#include <xen/features.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/memory.h>
+#include <xen/mem-reservation.h>
+#include <xen/page.h>
+#include <xen/xen.h>
+#include <asm/xen/hypercall.h>
+
+#include <xen/xen-dma-xen.h>
+
+static void xen_read_features(struct xen_dma_features *f)
+{
+	f->auto_translated = xen_feature(XENFEAT_auto_translated_physmap);
+	f->direct_mapped = xen_feature(XENFEAT_direct_mapped);
+	f->not_direct_mapped = xen_feature(XENFEAT_not_direct_mapped);
+	f->initial_domain = xen_initial_domain();
+	f->x86 = IS_ENABLED(CONFIG_X86);
+	/* Xen builds an x86 PVH dom0 only when an IOMMU translates for it. */
+	f->iommu = f->x86 && f->auto_translated && f->initial_domain;
+}
+
+/* 1:1 auto-translated domains (Arm dom0) see machine frames as their own. */
+static bool xen_direct_mapped(void)
+{
+	struct xen_dma_features f;
+
+	xen_read_features(&f);
+	if (f.direct_mapped)
+		return true;
+	if (f.not_direct_mapped)
+		return false;
+	return f.x86 ? !f.auto_translated : f.initial_domain;
+}
+
+#ifdef CONFIG_XEN_PV
+static unsigned long xen_pv_pfn_to_bfn(unsigned long pfn)
+{
+	unsigned long mfn = __pfn_to_mfn(pfn);
+
+	if (mfn == INVALID_P2M_ENTRY)
+		return XEN_DMA_BFN_INVALID;
+	if (mfn & FOREIGN_FRAME_BIT)
+		return (mfn & ~FOREIGN_FRAME_BIT) | XEN_DMA_BFN_FOREIGN;
+	return mfn & ~IDENTITY_FRAME_BIT;
+}
+
+/*
+ * One exchange at a time: the frame list is as large as the largest extent
+ * (4 MiB), too large for the stack, and the exchange must not sleep.
+ */
+static DEFINE_SPINLOCK(xen_exchange_lock);
+static xen_pfn_t xen_exchange_frames[1UL << (MAX_ORDER - 1)];
+static struct page *xen_exchange_pages[1UL << (MAX_ORDER - 1)];
+
+/*
+ * Unmaps @nr pages from @first (and forgets their frames in the p2m), so
+ * that Xen may take their frames. Caller holds xen_exchange_lock.
+ */
+static void xen_unmap_frames(struct page *first, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		xen_exchange_pages[i] = first + i;
+	xenmem_reservation_va_mapping_reset(nr, xen_exchange_pages);
+}
+
+/* Maps @nr pages from @first to @frames and flushes stale translations. */
+static void xen_map_frames(unsigned long nr, xen_pfn_t *frames)
+{
+	struct mmuext_op flush = { .cmd = MMUEXT_TLB_FLUSH_ALL };
+
+	xenmem_reservation_va_mapping_update(nr, xen_exchange_pages, frames);
+	WARN_ON(HYPERVISOR_mmuext_op(&flush, 1, NULL, DOMID_SELF));
+}
+
+/* XENMEM_exchange: all or nothing, since one side is a single extent. */
+static bool xen_exchange(unsigned long in_nr, unsigned int in_order,
+			 xen_pfn_t *in, unsigned long out_nr,
+			 unsigned int out_order, xen_pfn_t *out,
+			 unsigned int address_bits)
+{
+	struct xen_memory_exchange exchange = {
+		.in = {
+			.nr_extents = in_nr,
+			.extent_order = in_order,
+			.domid = DOMID_SELF,
+		},
+		.out = {
+			.nr_extents = out_nr,
+			.extent_order = out_order,
+			.address_bits = address_bits,
+			.domid = DOMID_SELF,
+		},
+	};
+	long rc;
+
+	set_xen_guest_handle(exchange.in.extent_start, in);
+	set_xen_guest_handle(exchange.out.extent_start, out);
+	rc = HYPERVISOR_memory_op(XENMEM_exchange, &exchange);
+	return !rc && exchange.nr_exchanged == in_nr;
+}
+
+static int xen_pv_make_contiguous(phys_addr_t phys, unsigned int order,
+				  unsigned int address_bits, dma_addr_t *bus)
+{
+	struct page *first = pfn_to_page(PHYS_PFN(phys));
+	unsigned long nr = 1UL << order, i, flags;
+	xen_pfn_t extent;
+	bool done;
+
+	if (order >= MAX_ORDER)
+		return -E2BIG;
+	spin_lock_irqsave(&xen_exchange_lock, flags);
+	for (i = 0; i < nr; i++)
+		xen_exchange_frames[i] = pfn_to_mfn(PHYS_PFN(phys) + i);
+	xen_unmap_frames(first, nr);
+	extent = PHYS_PFN(phys);
+	done = xen_exchange(nr, 0, xen_exchange_frames, 1, order, &extent,
+			    address_bits);
+	/* On failure Xen kept our frames: map them back as they were. */
+	for (i = 0; done && i < nr; i++)
+		xen_exchange_frames[i] = extent + i;
+	xen_map_frames(nr, xen_exchange_frames);
+	spin_unlock_irqrestore(&xen_exchange_lock, flags);
+	if (!done)
+		return -ENOMEM;
+	*bus = PFN_PHYS(extent);
+	return 0;
+}
+
+static void xen_pv_undo_contiguous(phys_addr_t phys, unsigned int order)
+{
+	struct page *first = pfn_to_page(PHYS_PFN(phys));
+	unsigned long nr = 1UL << order, i, flags;
+	xen_pfn_t extent = pfn_to_mfn(PHYS_PFN(phys));
+
+	spin_lock_irqsave(&xen_exchange_lock, flags);
+	xen_unmap_frames(first, nr);
+	for (i = 0; i < nr; i++)
+		xen_exchange_frames[i] = PHYS_PFN(phys) + i;
+	if (!xen_exchange(1, order, &extent, nr, 0, xen_exchange_frames, 0)) {
+		/* Keep the contiguous extent; it still is our memory. */
+		pr_warn_ratelimited("giving back a %lu-page extent failed, kept\n", nr);
+		for (i = 0; i < nr; i++)
+			xen_exchange_frames[i] = extent + i;
+	}
+	xen_map_frames(nr, xen_exchange_frames);
+	spin_unlock_irqrestore(&xen_exchange_lock, flags);
+}
+#endif /* CONFIG_XEN_PV */
+
+static unsigned long xen_translated_pfn_to_bfn(unsigned long pfn)
+{
+	unsigned long bfn = pfn_to_bfn(pfn);
+
+	/*
+	 * In a 1:1 domain only another domain's page, grant-mapped here, has
+	 * a bus frame other than its own (Arm's phys_to_mach records those).
+	 */
+	if (bfn != pfn)
+		return bfn | XEN_DMA_BFN_FOREIGN;
+	/* x86 PVH maps grants into unpopulated, ZONE_DEVICE pages. */
+	if (pfn_valid(pfn) && is_zone_device_page(pfn_to_page(pfn)))
+		return bfn | XEN_DMA_BFN_FOREIGN;
+	return bfn;
+}
+
+/*
+ * Auto-translated and 1:1: guest frames are machine frames, so memory is
+ * contiguous as it is; it only has to lie low enough.
+ */
+static int xen_translated_make_contiguous(phys_addr_t phys, unsigned int order,
+					  unsigned int address_bits,
+					  dma_addr_t *bus)
+{
+	if (!xen_direct_mapped()) {
+		pr_err_once("not 1:1 mapped: Xen offers no machine-contiguous memory here\n");
+		return -EOPNOTSUPP;
+	}
+	if (address_bits < 64 &&
+	    phys + (PAGE_SIZE << order) - 1 > DMA_BIT_MASK(address_bits))
+		return -ERANGE;
+	*bus = phys;
+	return 0;
+}
+
+static void xen_translated_undo_contiguous(phys_addr_t phys, unsigned int order)
+{
+}
+
+static const struct xen_dma_hooks xen_translated_hooks = {
+	.name = "xen (auto-translated)",
+	.read_features = xen_read_features,
+	.pfn_to_bfn = xen_translated_pfn_to_bfn,
+	.make_contiguous = xen_translated_make_contiguous,
+	.undo_contiguous = xen_translated_undo_contiguous,
+};
+
+#ifdef CONFIG_XEN_PV
+static const struct xen_dma_hooks xen_pv_hooks = {
+	.name = "xen (PV)",
+	.read_features = xen_read_features,
+	.pfn_to_bfn = xen_pv_pfn_to_bfn,
+	.make_contiguous = xen_pv_make_contiguous,
+	.undo_contiguous = xen_pv_undo_contiguous,
+};
+#endif
+
+/**
+ * xen_dma_xen_hooks() - the hooks for the hypervisor this kernel runs on
+ *
+ * Return: the PV hooks in an x86 PV domain, the auto-translated ones
+ * otherwise, or NULL when not running on Xen.
+ */
+const struct xen_dma_hooks *xen_dma_xen_hooks(void)
+{
+	if (!xen_domain())
+		return NULL;
+#ifdef CONFIG_XEN_PV
+	if (xen_pv_domain())
+		return &xen_pv_hooks;
+#endif
+	return &xen_translated_hooks;
+}
