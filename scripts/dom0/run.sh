@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boots Xen 4.17 with Debian's kernel as an x86 PV dom0 under QEMU (TCG),
+# loads xen_dma in dom0 and runs one test case per boot (tests/dom0/init.sh).
+# Writes one line per case, "dom0-x86_64:<case> <passed> <failed> 0", to
+# $RESULTS (default: stdout). A boot that hangs, crashes, or never prints its
+# results counts as failed. Full console logs: $XEN_DMA_CACHE/logs/dom0-<case>.log
+#
+# usage: run.sh [CASE...]      (default: pv-translate pv-bounce pv-e1000e)
+#   pv-translate  xen_dma on the NVMe, mode chosen from Xen's feature flags
+#                 (PV dom0: translate); 64 MiB O_DIRECT write + read back
+#   pv-bounce     same with mode=bounce; debugfs must count bounces
+#   pv-e1000e     xen_dma on an e1000e NIC: ping 10.0.2.2 and a 16 MiB download
+# env:
+#   XEN_DMA_KO            module to test (default: built by modules-debian.sh)
+#   XEN_DMA_DOM0_TIMEOUT  seconds per boot (default 420)
+#   XEN_DMA_DOM0_ARGS     extra dom0 command-line words (e.g. xen_dma.pool_mb=32)
+#   RESULTS               file the result lines are appended to
+set -euo pipefail
+. "$(dirname "$0")/../common.sh"
+
+arch=x86_64
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=(pv-translate pv-bounce pv-e1000e)
+timeout_s=${XEN_DMA_DOM0_TIMEOUT:-420}
+lock=/tmp/xen-dma-heavy.lock
+nvme_addr=0000:00:04.0	# pinned with addr=0x4 below
+nic_addr=0000:00:05.0	# pinned with addr=0x5 below
+
+command -v qemu-system-x86_64 >/dev/null ||
+	die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
+eval "$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" "$arch")"
+initrd=$("$XEN_DMA_TOP/scripts/dom0/initramfs.sh" "$arch" ${XEN_DMA_KO:+"$XEN_DMA_KO"})
+work=$XEN_DMA_CACHE/dom0-$arch
+mkdir -p "$XEN_DMA_CACHE/logs"
+
+http_pid=
+cleanup() { [ -z "$http_pid" ] || kill "$http_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+
+# A host HTTP server the guest reaches as 10.0.2.2:PORT through QEMU's slirp.
+start_http() {
+	local dir=$work/http
+	mkdir -p "$dir"
+	if [ ! -s "$dir/sha256" ]; then
+		head -c 16M /dev/urandom >"$dir/blob"
+		sha256sum "$dir/blob" >"$dir/sha256"
+	fi
+	http_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	python3 -m http.server --bind 127.0.0.1 --directory "$dir" "$http_port" \
+		>"$XEN_DMA_CACHE/logs/dom0-http.log" 2>&1 &
+	http_pid=$!
+}
+
+# run_case CASE: one boot; appends its result line.
+run_case() {
+	local c=$1 logf=$XEN_DMA_CACHE/logs/dom0-$c.log params net rc t0 t1 pass fail done
+	case "$c" in
+	pv-translate)	params="xen_dma.devices=$nvme_addr" ;;
+	pv-bounce)	params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce" ;;
+	pv-e1000e)	params="xen_dma.devices=$nic_addr" ;;
+	*)		die "unknown case $c (pv-translate, pv-bounce, pv-e1000e)" ;;
+	esac
+	net=(-nic none)
+	if [ "$c" = pv-e1000e ]; then
+		[ -n "$http_pid" ] || start_http
+		params="$params xen_dma_http=$http_port"
+		net=(-netdev user,id=n0 -device "e1000e,netdev=n0,addr=0x5")
+	fi
+	# A fresh, zeroed disk each boot: stale data cannot pass the check.
+	rm -f "$work/nvme.img"
+	truncate -s 256M "$work/nvme.img"
+
+	local dom0_cmdline="console=hvc0 earlyprintk=xen xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
+	# Xen's multiboot modules are comma-separated: commas inside are doubled.
+	dom0_cmdline=${dom0_cmdline//,/,,}
+	log "$c: waiting for $lock"
+	(
+		flock 9
+		t0=$(date +%s.%N)
+		rc=0
+		timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
+			-machine pc -accel tcg,thread=multi -cpu max,-smap -m 2048 -smp 2 \
+			-nographic -no-reboot -vga none \
+			-kernel "$XEN" \
+			-append 'console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M' \
+			-initrd "$KERNEL $dom0_cmdline,$initrd" \
+			-drive "file=$work/nvme.img,if=none,id=d0,format=raw" \
+			-device "nvme,serial=xendma0,drive=d0,addr=0x4" \
+			"${net[@]}" </dev/null >"$logf" 2>&1 9>&- || rc=$?
+		t1=$(date +%s.%N)
+		echo "$rc $(echo "$t1 - $t0" | bc)" >"$logf.status"
+	) 9>"$lock"
+	read -r rc secs <"$logf.status"
+	rm -f "$logf.status"
+
+	pass=$(tr -d '\r' <"$logf" | grep -c "^XEN_DMA_RESULT $c PASS" || true)
+	fail=$(tr -d '\r' <"$logf" | grep -c "^XEN_DMA_RESULT $c FAIL" || true)
+	tr -d '\r' <"$logf" | grep "^XEN_DMA_RESULT $c " | sed 's/^XEN_DMA_RESULT /  /' >&2 || true
+	if ! tr -d '\r' <"$logf" | grep -q "^XEN_DMA_DONE $c "; then
+		fail=$((fail + 1))
+		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+			log "$c: FAIL: no result after ${timeout_s} s (hang), boot killed"
+		elif grep -qE 'Kernel panic|Panic on CPU|FATAL PAGE FAULT' "$logf"; then
+			log "$c: FAIL: crash: $(grep -m 1 -E 'Kernel panic|Panic on CPU|FATAL PAGE FAULT' "$logf" | tr -d '\r')"
+		else
+			log "$c: FAIL: the boot ended (qemu exit $rc) before the test finished"
+		fi
+	fi
+	log "$c: $pass passed, $fail failed, boot wall time ${secs} s, log $logf"
+	echo "dom0-$arch:$c $pass $fail 0" >>"${RESULTS:-/dev/stdout}"
+}
+
+for c in "${cases[@]}"; do
+	run_case "$c"
+done

@@ -1,0 +1,293 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the dom0 test initramfs (busybox sh). Loads xen_dma before the
+# device drivers, so their DMA goes through it, runs the case named by
+# xen_dma_case= on the kernel command line, and reports one line per check:
+#
+#   XEN_DMA_RESULT <case> PASS|FAIL <check>: <detail>
+#
+# then XEN_DMA_DONE <case>, and powers the machine off.
+#
+# Command line (after the kernel's own options):
+#   xen_dma_case=NAME        pv-translate, pv-bounce, pv-e1000e, demo, shell
+#   xen_dma.PARAM=VALUE      passed to the module (busybox insmod does not
+#                            read /proc/cmdline, so this script does)
+#   xen_dma_mb=N             MiB written and read back (default 64)
+#   xen_dma_expect=MODE      the mode the attached devices must report
+#                            (default: mode= if forced, else translate: PV)
+
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mkdir -p /proc /sys /dev /tmp /sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs -o size=512m tmpfs /tmp
+ln -sf /bin/busybox /sbin/modprobe	# for the kernel's request_module()
+
+# Kernel messages from here on go to the end of the log, not between our lines.
+dmesg_start=$(dmesg | wc -l)
+dmesg -n 1
+
+arg() {	# arg NAME DEFAULT: the value of NAME= on the kernel command line
+	v=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1)
+	echo "${v:-$2}"
+}
+
+CASE=$(arg xen_dma_case shell)
+MB=$(arg xen_dma_mb 64)
+FORCED=$(arg xen_dma.mode auto)
+if [ "$FORCED" = auto ]; then EXPECT=$(arg xen_dma_expect translate)
+else EXPECT=$(arg xen_dma_expect "$FORCED"); fi
+DBG=/sys/kernel/debug/xen_dma
+SYS=/sys/kernel/xen_dma
+npass=0
+nfail=0
+
+say() { echo "xen-dma-test: $*"; }
+result() {	# result PASS|FAIL CHECK DETAIL...
+	r=$1 c=$2
+	shift 2
+	[ "$r" = PASS ] && npass=$((npass + 1)) || nfail=$((nfail + 1))
+	echo "XEN_DMA_RESULT $CASE $r $c: $*"
+}
+
+# The first PCI device of a class (e.g. 0x010802, NVMe), as DDDD:BB:DD.F.
+pci_by_class() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/class")" = "$1" ] && { basename "$d"; return 0; }
+	done
+	return 1
+}
+
+# stat DEVICE KEY: one number or word from the device's debugfs stats.
+stat() {
+	sed -n "s/^$2:[[:space:]]*//p" "$DBG/devices/$1/stats" 2>/dev/null | head -n 1
+}
+
+load_module() {
+	args=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^xen_dma\.//p' | tr '\n' ' ')
+	args=${args% }
+	say "insmod xen_dma.ko $args"
+	# shellcheck disable=SC2086
+	if insmod /lib/modules/xen_dma.ko $args; then
+		result PASS load "xen_dma loaded with: ${args:-no parameters}"
+	else
+		result FAIL load "insmod xen_dma.ko $args failed"
+		return 1
+	fi
+	dmesg | grep 'xen_dma:' | sed 's/^/  /'
+}
+
+# attach DEVICE: make sure xen_dma manages DEVICE before its driver binds.
+attach() {
+	if [ -r "$SYS/devices" ] && grep -q "$1" "$SYS/devices"; then
+		result PASS attach "$1 attached at load (devices=)"
+	elif [ -w "$SYS/attach" ]; then
+		if echo "$1" >"$SYS/attach"; then
+			result PASS attach "$1 attached through $SYS/attach"
+		else
+			result FAIL attach "writing $1 to $SYS/attach failed"
+		fi
+	else
+		result FAIL attach "$1: module has neither devices= nor $SYS/attach"
+	fi
+}
+
+# check_stats DEVICE: the mode it runs in and that DMA went through xen_dma.
+check_stats() {
+	dev=$1
+	if [ ! -r "$DBG/devices/$dev/stats" ]; then
+		result FAIL stats "no $DBG/devices/$dev/stats"
+		return
+	fi
+	say "debugfs $DBG/devices/$dev/stats:"
+	sed 's/^/  /' "$DBG/devices/$dev/stats"
+	mode=$(stat "$dev" mode)
+	maps=$(stat "$dev" maps)
+	if [ "$mode" = "$EXPECT" ]; then
+		result PASS mode "$dev runs in mode $mode ($(stat "$dev" reason))"
+	else
+		result FAIL mode "$dev runs in mode '$mode', expected $EXPECT"
+	fi
+	if [ "${maps:-0}" -gt 0 ] 2>/dev/null; then
+		result PASS maps "$maps mappings of $dev went through xen_dma"
+	else
+		result FAIL maps "no mapping of $dev went through xen_dma (maps=${maps:-?})"
+	fi
+	if [ "$EXPECT" = bounce ]; then
+		b=$(stat "$dev" bounces)
+		if [ "${b:-0}" -gt 0 ] 2>/dev/null; then
+			result PASS bounces "$b bounces, $(stat "$dev" bytes_bounced) bytes bounced"
+		else
+			result FAIL bounces "mode bounce but bounces=${b:-?}"
+		fi
+	fi
+	f=$(stat "$dev" failures)
+	if [ "${f:-0}" = 0 ]; then
+		result PASS failures "no mapping failures"
+	else
+		result FAIL failures "$f mapping failures"
+	fi
+}
+
+show_debugfs() {
+	for f in "$DBG/pools" "$DBG/translations"; do
+		[ -r "$f" ] || continue
+		say "debugfs $f (first 20 lines):"
+		head -n 20 "$f" | sed 's/^/  /'
+	done
+}
+
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# wait_for PATH SECONDS
+wait_for() {
+	i=0
+	while [ ! -e "$1" ] && [ "$i" -lt "$(($2 * 10))" ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+	[ -e "$1" ]
+}
+
+# Writes MB MiB of random data with O_DIRECT, reads them back with O_DIRECT
+# (in other request sizes), and compares checksums.
+disk_check() {
+	disk=/dev/nvme0n1
+	if ! wait_for $disk 30; then
+		result FAIL disk "$disk never appeared"
+		return
+	fi
+	dd if=/dev/urandom of=/tmp/pattern bs=1M count="$MB" 2>/dev/null
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	if ! dd if=/tmp/pattern of=$disk bs=1M oflag=direct conv=fsync 2>/tmp/dd.err; then
+		result FAIL data "O_DIRECT write to $disk failed: $(tail -n 1 /tmp/dd.err)"
+		return
+	fi
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	# Request size in KiB : MiB read (4 KiB requests are slow under TCG).
+	for spec in 128:$MB 1024:$MB 4:$((MB < 8 ? MB : 8)); do
+		kb=${spec%:*} n=${spec#*:}
+		ta=$(cut -d' ' -f1 /proc/uptime)
+		got=$(dd if=$disk bs=${kb}k count=$((n * 1024 / kb)) iflag=direct \
+			2>/tmp/dd.err | sha256sum | cut -d' ' -f1)
+		want_n=$(head -c $((n * 1048576)) /tmp/pattern | sha256sum | cut -d' ' -f1)
+		tb=$(cut -d' ' -f1 /proc/uptime)
+		if [ "$got" = "$want_n" ]; then
+			result PASS data "$n MiB read back with O_DIRECT in ${kb} KiB requests in $(secs "$ta" "$tb") s, sha256 matches (${got%"${got#????????????????}"})"
+		else
+			result FAIL data "$n MiB read back in ${kb} KiB requests: sha256 $got, wrote $want_n ($(tail -n 1 /tmp/dd.err))"
+		fi
+	done
+	t2=$(cut -d' ' -f1 /proc/uptime)
+	say "wrote $MB MiB in $(secs "$t0" "$t1") s, read everything back in $(secs "$t1" "$t2") s"
+}
+
+net_check() {
+	nic=$1
+	i=0
+	while [ -z "$(ls /sys/bus/pci/devices/$nic/net 2>/dev/null)" ] && [ $i -lt 100 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+	ifc=$(ls /sys/bus/pci/devices/$nic/net 2>/dev/null | head -n 1)
+	if [ -z "$ifc" ]; then
+		result FAIL net "no network interface on $nic"
+		return
+	fi
+	ip link set lo up
+	ip link set "$ifc" up
+	ip addr add 10.0.2.15/24 dev "$ifc"
+	ip route add default via 10.0.2.2
+	# e1000e needs a moment for the link to come up.
+	i=0
+	while [ "$(cat /sys/class/net/$ifc/operstate)" != up ] && [ $i -lt 100 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+	rx0=$(cat /sys/class/net/$ifc/statistics/rx_packets)
+	if out=$(ping -c 5 -W 3 10.0.2.2 2>&1); then
+		result PASS ping "$ifc: $(echo "$out" | grep 'packets transmitted')"
+	else
+		result FAIL ping "$ifc: ping 10.0.2.2 failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+	fi
+	rx1=$(cat /sys/class/net/$ifc/statistics/rx_packets)
+	tx1=$(cat /sys/class/net/$ifc/statistics/tx_packets)
+	say "$ifc: rx_packets $rx0 -> $rx1, tx_packets $tx1"
+	# A bulk transfer when the host serves one (run.sh: xen_dma_http=PORT).
+	port=$(arg xen_dma_http "")
+	if [ -n "$port" ]; then
+		want=$(wget -q -O - "http://10.0.2.2:$port/sha256" 2>/dev/null | cut -d' ' -f1)
+		got=$(wget -q -O - "http://10.0.2.2:$port/blob" 2>/tmp/wget.err |
+			sha256sum | cut -d' ' -f1)
+		if [ -n "$want" ] && [ "$got" = "$want" ]; then
+			result PASS download "blob fetched over $ifc, sha256 matches"
+		else
+			result FAIL download "blob over $ifc: sha256 $got, want ${want:-?} ($(tail -n 1 /tmp/wget.err))"
+		fi
+	fi
+}
+
+say "case $CASE, kernel $(uname -r), cmdline: $(cat /proc/cmdline)"
+if [ -r /sys/hypervisor/type ]; then
+	say "hypervisor: $(cat /sys/hypervisor/type) $(cat /sys/hypervisor/version/major 2>/dev/null).$(cat /sys/hypervisor/version/minor 2>/dev/null)"
+fi
+
+NVME=$(pci_by_class 0x010802)
+NIC=$(pci_by_class 0x020000)
+say "NVMe at ${NVME:-none}, NIC at ${NIC:-none}"
+
+case "$CASE" in
+pv-translate|pv-bounce|pv-direct|pv-auto|demo)
+	if load_module; then
+		[ -n "$NVME" ] && attach "$NVME"
+	fi
+	modprobe nvme || result FAIL driver "modprobe nvme failed"
+	if [ -z "$NVME" ]; then
+		result FAIL disk "no NVMe controller (class 0x010802) on the PCI bus"
+	else
+		disk_check
+		check_stats "$NVME"
+	fi
+	show_debugfs
+	;;
+pv-e1000e)
+	if load_module; then
+		[ -n "$NIC" ] && attach "$NIC"
+	fi
+	modprobe e1000e || result FAIL driver "modprobe e1000e failed"
+	if [ -z "$NIC" ]; then
+		result FAIL net "no network controller (class 0x020000) on the PCI bus"
+	else
+		net_check "$NIC"
+		check_stats "$NIC"
+	fi
+	show_debugfs
+	;;
+shell)
+	load_module
+	exec setsid cttyhack sh
+	;;
+*)
+	result FAIL case "unknown case '$CASE'"
+	;;
+esac
+
+# Anything the kernel complained about during the test is a failure.
+# (An unsigned out-of-tree module taints the kernel: expected, not a failure.)
+dmesg | tail -n +"$((dmesg_start + 1))" >/tmp/dmesg
+bad='WARNING:|BUG:|Oops|general protection|Call Trace|xen_dma:.*(error|fail)'
+grep -E "$bad" /tmp/dmesg | grep -v 'module verification failed' >/tmp/bad
+if [ -s /tmp/bad ]; then
+	result FAIL kernel "$(wc -l </tmp/bad) suspicious kernel messages, first: $(head -n 1 /tmp/bad)"
+else
+	result PASS kernel "no warning, oops or xen_dma error in dmesg"
+fi
+say "kernel messages since /init started:"
+sed 's/^/  dmesg: /' /tmp/dmesg
+echo "XEN_DMA_DONE $CASE $npass passed $nfail failed"
+sync
+poweroff -f
