@@ -32,7 +32,8 @@ export CCACHE_BASEDIR=$XEN_DMA_KSRC
 log "kunit $arch: building in $build_dir, log in $log"
 start=$SECONDS
 set +e
-(cd "$XEN_DMA_KSRC" && python3 tools/testing/kunit/kunit.py run \
+# One kernel build or QEMU boot at a time on this machine: take the lock.
+(cd "$XEN_DMA_KSRC" && flock "$XEN_DMA_LOCK" python3 tools/testing/kunit/kunit.py run \
 	--arch="$arch" "${cross[@]}" \
 	--kunitconfig="$XEN_DMA_TOP/tests/kunit/$arch.kunitconfig" \
 	--build_dir="$build_dir" --jobs="$(nproc)" \

@@ -46,15 +46,27 @@ int xen_dma_backend_init(struct xen_dma_backend *backend,
 
 /**
  * xen_dma_backend_exit() - free the pools of a backend
- * @backend: the backend; every device must have been detached
+ * @backend: the backend; every device must have been detached, or given its
+ *	old ops back with xen_dma_device_release_ops()
+ *
+ * Pools that mappings leaked by a driver may still use are kept, not freed:
+ * a device may still write there.
  */
 void xen_dma_backend_exit(struct xen_dma_backend *backend)
 {
+	struct xen_dma_device *xdev, *next;
 	unsigned int i;
 
-	WARN_ON(!list_empty(&backend->devices));
+	list_for_each_entry_safe(xdev, next, &backend->devices, node) {
+		WARN_ON(xdev->dev->dma_ops == &xdev->ops);
+		list_del(&xdev->node);
+		free_percpu(xdev->stats);
+		kfree(xdev);
+	}
+	if (backend->abandoned)
+		pr_err("drivers leaked DMA mappings: keeping the bounce pools' memory\n");
 	for (i = 0; i < XEN_DMA_NR_SPACES; i++) {
-		if (backend->pools[i])
+		if (backend->pools[i] && !backend->abandoned)
 			xen_dma_pool_destroy(backend->pools[i]);
 		backend->pools[i] = NULL;
 	}
@@ -83,8 +95,8 @@ static struct xen_dma_pool *backend_get_pool(struct xen_dma_backend *backend,
 	return pool;
 }
 
-static struct xen_dma_device *backend_find(struct xen_dma_backend *backend,
-					   struct device *dev)
+static struct xen_dma_device *backend_find_locked(struct xen_dma_backend *backend,
+						  struct device *dev)
 {
 	struct xen_dma_device *xdev;
 
@@ -138,7 +150,7 @@ struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
 	}
 
 	mutex_lock(&backend->lock);
-	if (backend_find(backend, dev)) {
+	if (backend_find_locked(backend, dev)) {
 		ret = -EEXIST;
 		goto unlock;
 	}
@@ -167,6 +179,88 @@ free:
 	free_percpu(xdev->stats);
 	kfree(xdev);
 	return ERR_PTR(ret);
+}
+
+/**
+ * xen_dma_device_find() - the context of an attached device
+ * @backend: the backend
+ * @dev: the device
+ *
+ * Context: process context; the caller keeps @dev from being detached.
+ * Return: the context, or NULL when @dev is not attached.
+ */
+struct xen_dma_device *xen_dma_device_find(struct xen_dma_backend *backend,
+					   struct device *dev)
+{
+	struct xen_dma_device *xdev;
+
+	mutex_lock(&backend->lock);
+	xdev = backend_find_locked(backend, dev);
+	mutex_unlock(&backend->lock);
+	return xdev;
+}
+
+/**
+ * xen_dma_device_claim_ops() - put xen-dma's ops back on a device
+ * @backend: the backend
+ * @dev: any device; nothing happens unless it is attached
+ *
+ * A driver bind can replace a device's ops (Arm64: dma_configure() installs
+ * swiotlb-xen's). Called after that and before the driver probes, this keeps
+ * the newly installed ops for detach and installs ours again.
+ *
+ * Context: process context, no driver probing @dev yet.
+ * Return: true when the ops had to be replaced.
+ */
+bool xen_dma_device_claim_ops(struct xen_dma_backend *backend,
+			      struct device *dev)
+{
+	struct xen_dma_device *xdev;
+	bool replaced = false;
+
+	mutex_lock(&backend->lock);
+	xdev = backend_find_locked(backend, dev);
+	if (xdev && dev->dma_ops != &xdev->ops) {
+		xdev->saved_ops = dev->dma_ops;
+		set_dma_ops(dev, &xdev->ops);
+		replaced = true;
+	}
+	mutex_unlock(&backend->lock);
+	return replaced;
+}
+
+/**
+ * xen_dma_device_release_ops() - give a device its old ops, keep the rest
+ * @xdev: the device's context
+ *
+ * For a device whose driver is gone but left mappings behind: it must not
+ * keep ops that are about to be unloaded, and the pool those mappings use
+ * must not be freed. xen_dma_backend_exit() frees the context and keeps the
+ * pools.
+ */
+void xen_dma_device_release_ops(struct xen_dma_device *xdev)
+{
+	struct xen_dma_backend *backend = xdev->backend;
+
+	mutex_lock(&backend->lock);
+	set_dma_ops(xdev->dev, xdev->saved_ops);
+	backend->abandoned = true;
+	mutex_unlock(&backend->lock);
+	dev_err(xdev->dev, "xen_dma: driver left DMA mappings live; old ops restored, bounce pool kept\n");
+}
+
+/**
+ * xen_dma_device_busy() - does a device still use xen-dma's memory?
+ * @xdev: the device's context
+ *
+ * Return: true while streaming mappings or coherent buffers are live.
+ */
+bool xen_dma_device_busy(struct xen_dma_device *xdev)
+{
+	struct xen_dma_device_stats stats;
+
+	xen_dma_device_read_stats(xdev, &stats);
+	return stats.maps != stats.unmaps || stats.coherent;
 }
 
 /**

@@ -14,6 +14,8 @@
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
 
+#include <xen/xen-dma-attach.h>
+#include <xen/xen-dma-debugfs.h>
 #include <xen/xen-dma-device.h>
 #include <xen/xen-dma-xen.h>
 
@@ -125,6 +127,11 @@ module_param_cb(address_bits, &uint_param_ops, &address_bits, 0444);
 MODULE_PARM_DESC(address_bits,
 		 "the bounce pool lies below 2^address_bits, so devices with this DMA mask can use it (default 32)");
 
+static char *devices;
+module_param(devices, charp, 0444);
+MODULE_PARM_DESC(devices,
+		 "comma-separated PCI addresses (DDDD:BB:DD.F) of the devices to attach at load; more attach through /sys/kernel/xen_dma/attach");
+
 static struct xen_dma_backend xen_dma_backend;
 
 /* The pool shape the parameters ask for, or -ERANGE. */
@@ -171,11 +178,29 @@ static int __init xen_dma_init(void)
 		hooks->name, f->auto_translated, f->direct_mapped,
 		f->not_direct_mapped, f->iommu,
 		xen_dma_mode_name(xen_dma_forced_mode));
+
+	xen_dma_debugfs_init(&xen_dma_backend);
+	ret = xen_dma_attach_init(&xen_dma_backend);
+	if (ret)
+		goto debugfs;
+	/* A device that cannot be attached fails the load: no half setup. */
+	ret = devices ? xen_dma_attach_list(devices) : 0;
+	if (ret)
+		goto detach;
 	return 0;
+
+detach:
+	xen_dma_attach_exit();
+debugfs:
+	xen_dma_debugfs_exit();
+	xen_dma_backend_exit(&xen_dma_backend);
+	return ret;
 }
 
 static void __exit xen_dma_exit(void)
 {
+	xen_dma_attach_exit();
+	xen_dma_debugfs_exit();
 	xen_dma_backend_exit(&xen_dma_backend);
 }
 

@@ -35,6 +35,8 @@ enum xen_dma_bus_space {
  * @lock: protects @pools and @devices
  * @pools: one per bus space, made when the first device needs it
  * @devices: attached devices, list of &xen_dma_device.node
+ * @abandoned: devices whose drivers leaked mappings were given their old
+ *	ops back without freeing the pools those mappings still use
  */
 struct xen_dma_backend {
 	const struct xen_dma_hooks *hooks;
@@ -44,6 +46,7 @@ struct xen_dma_backend {
 	struct mutex lock;	/* @pools and @devices */
 	struct xen_dma_pool *pools[XEN_DMA_NR_SPACES];
 	struct list_head devices;
+	bool abandoned;
 };
 
 /**
@@ -77,6 +80,7 @@ struct xen_dma_device_stats {
  * @pool: the pool its bounces go to
  * @stats: per-CPU numbers, summed by xen_dma_device_read_stats()
  * @node: entry in &xen_dma_backend.devices
+ * @debugfs: the device's debugfs directory, or NULL
  */
 struct xen_dma_device {
 	const struct dma_map_ops ops;
@@ -87,6 +91,7 @@ struct xen_dma_device {
 	struct xen_dma_pool *pool;
 	struct xen_dma_device_stats __percpu *stats;
 	struct list_head node;
+	struct dentry *debugfs;
 };
 
 extern const struct dma_map_ops xen_dma_map_ops;
@@ -100,6 +105,12 @@ void xen_dma_backend_exit(struct xen_dma_backend *backend);
 struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
 					     struct device *dev);
 int xen_dma_device_detach(struct xen_dma_device *xdev);
+struct xen_dma_device *xen_dma_device_find(struct xen_dma_backend *backend,
+					   struct device *dev);
+bool xen_dma_device_claim_ops(struct xen_dma_backend *backend,
+			      struct device *dev);
+void xen_dma_device_release_ops(struct xen_dma_device *xdev);
+bool xen_dma_device_busy(struct xen_dma_device *xdev);
 void xen_dma_device_read_stats(struct xen_dma_device *xdev,
 			       struct xen_dma_device_stats *stats);
 

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-dma debugfs, under /sys/kernel/debug/xen_dma/:
+ *
+ *  pools                  per pool: segments, slots used, high-water mark,
+ *                         growth and exhaustion counts
+ *  translations           each pool segment's guest frame -> bus frame
+ *  devices/<name>/stats   mode and reason, maps, unmaps, bounces, bytes
+ *                         bounced, foreign pages, failures
+ *
+ * Every file is "key: value" lines, for people and for scripts alike.
+ */
+
+#define pr_fmt(fmt) "xen_dma: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/seq_file.h>
+
+#include <xen/xen-dma-debugfs.h>
+
+static struct dentry *xen_dma_debugfs_root;
+static struct dentry *xen_dma_debugfs_devices;
+
+static const char * const space_names[XEN_DMA_NR_SPACES] = {
+	[XEN_DMA_SPACE_MACHINE] = "machine",
+	[XEN_DMA_SPACE_GFN] = "guest-frame",
+};
+
+static int stats_show(struct seq_file *m, void *unused)
+{
+	struct xen_dma_device *xdev = m->private;
+	struct xen_dma_device_stats s;
+
+	xen_dma_device_read_stats(xdev, &s);
+	seq_printf(m, "mode: %s\n", xen_dma_mode_name(xdev->policy.mode));
+	seq_printf(m, "reason: %s\n", xdev->policy.reason);
+	seq_printf(m, "maps: %llu\n", s.maps);
+	seq_printf(m, "unmaps: %llu\n", s.unmaps);
+	seq_printf(m, "bounces: %llu\n", s.bounces);
+	seq_printf(m, "bytes_bounced: %llu\n", s.bytes_bounced);
+	seq_printf(m, "foreign: %llu\n", s.foreign);
+	seq_printf(m, "failures: %llu\n", s.failures);
+	seq_printf(m, "coherent: %lld\n", s.coherent);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static int pools_show(struct seq_file *m, void *unused)
+{
+	struct xen_dma_backend *backend = m->private;
+	unsigned int i;
+
+	mutex_lock(&backend->lock);
+	for (i = 0; i < XEN_DMA_NR_SPACES; i++) {
+		struct xen_dma_pool *pool = backend->pools[i];
+		struct xen_dma_pool_stats s;
+
+		if (!pool)
+			continue;
+		xen_dma_pool_read_stats(pool, &s);
+		seq_printf(m, "pool: %s\n", space_names[i]);
+		seq_printf(m, "segment_kb: %lu\n",
+			   BIT(pool->config.segment_shift) / SZ_1K);
+		seq_printf(m, "segments: %u\n", s.segments);
+		seq_printf(m, "max_segments: %u\n", pool->config.max_segments);
+		seq_printf(m, "total_slots: %lu\n", s.total_slots);
+		seq_printf(m, "used_slots: %lu\n", s.used_slots);
+		seq_printf(m, "high_water_slots: %lu\n", s.high_water_slots);
+		seq_printf(m, "grows: %lu\n", s.grows);
+		seq_printf(m, "grow_failures: %lu\n", s.grow_failures);
+		seq_printf(m, "exhausted: %lu\n\n", s.exhausted);
+	}
+	mutex_unlock(&backend->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pools);
+
+static int translations_show(struct seq_file *m, void *unused)
+{
+	struct xen_dma_backend *backend = m->private;
+	unsigned int i, j;
+
+	mutex_lock(&backend->lock);
+	for (i = 0; i < XEN_DMA_NR_SPACES; i++) {
+		struct xen_dma_pool *pool = backend->pools[i];
+		unsigned int nr;
+
+		if (!pool)
+			continue;
+		/* Pairs with smp_store_release() in xen_dma_tables_add(). */
+		nr = smp_load_acquire(&pool->tables.nr_segments);
+		for (j = 0; j < nr; j++) {
+			const struct xen_dma_segment *seg = &pool->tables.segments[j];
+
+			seq_printf(m, "%s pool segment %u: pfn %#llx -> bus frame %#llx, %zu KiB\n",
+				   space_names[i], j,
+				   (u64)(seg->phys >> XEN_DMA_FRAME_SHIFT),
+				   (u64)(seg->bus >> XEN_DMA_FRAME_SHIFT),
+				   seg->size / SZ_1K);
+		}
+	}
+	mutex_unlock(&backend->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(translations);
+
+/**
+ * xen_dma_debugfs_init() - create /sys/kernel/debug/xen_dma
+ * @backend: the backend whose pools are shown
+ *
+ * debugfs failures are not errors: the files are for people, not for the
+ * module to work.
+ */
+void xen_dma_debugfs_init(struct xen_dma_backend *backend)
+{
+	xen_dma_debugfs_root = debugfs_create_dir("xen_dma", NULL);
+	xen_dma_debugfs_devices = debugfs_create_dir("devices",
+						     xen_dma_debugfs_root);
+	debugfs_create_file("pools", 0444, xen_dma_debugfs_root, backend,
+			    &pools_fops);
+	debugfs_create_file("translations", 0444, xen_dma_debugfs_root,
+			    backend, &translations_fops);
+}
+
+/**
+ * xen_dma_debugfs_exit() - remove /sys/kernel/debug/xen_dma
+ */
+void xen_dma_debugfs_exit(void)
+{
+	debugfs_remove(xen_dma_debugfs_root);
+	xen_dma_debugfs_root = NULL;
+	xen_dma_debugfs_devices = NULL;
+}
+
+/**
+ * xen_dma_debugfs_add_device() - create devices/<name>/stats
+ * @xdev: the attached device
+ */
+void xen_dma_debugfs_add_device(struct xen_dma_device *xdev)
+{
+	if (!xen_dma_debugfs_devices)
+		return;
+	xdev->debugfs = debugfs_create_dir(dev_name(xdev->dev),
+					   xen_dma_debugfs_devices);
+	debugfs_create_file("stats", 0444, xdev->debugfs, xdev, &stats_fops);
+}
+
+/**
+ * xen_dma_debugfs_remove_device() - remove devices/<name>
+ * @xdev: the device; its files are gone, and no reader is left, on return
+ */
+void xen_dma_debugfs_remove_device(struct xen_dma_device *xdev)
+{
+	debugfs_remove(xdev->debugfs);
+	xdev->debugfs = NULL;
+}
