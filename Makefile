@@ -26,7 +26,12 @@ modules-debian:
 test:
 	scripts/test.sh $(JOBS)
 
+# A real Xen dom0 under QEMU driving an NVMe disk through the module.
+demo:
+	scripts/dom0/demo.sh $(if $(ARCH),$(ARCH),x86_64)
+
 help:
 	@echo 'make [KDIR=...]       build xen_dma.ko against KDIR'
 	@echo 'make modules-debian   build it against Debian 12 dom0 headers, x86_64 and arm64'
 	@echo 'make test             install deps, run every test, end with "N passed, N failed"'
+	@echo 'make demo [ARCH=arm64] boot a Xen dom0 under QEMU, move data through xen_dma'

@@ -7,13 +7,15 @@
 # anything failed, never reported, or when nothing ran at all.
 #
 # usage: test.sh [JOB...]
-#   jobs: kunit-x86_64 kunit-arm64 check module-x86_64 module-arm64 (default: all)
+#   jobs: kunit-x86_64 kunit-arm64 check module-x86_64 module-arm64
+#         dom0-x86_64 (default: all)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 jobs=("$@")
 [ ${#jobs[@]} -gt 0 ] ||
-	jobs=(kunit-x86_64 kunit-arm64 check module-x86_64 module-arm64)
+	jobs=(kunit-x86_64 kunit-arm64 check module-x86_64 module-arm64
+	      dom0-x86_64)
 
 "$XEN_DMA_TOP/scripts/install-deps.sh" kunit
 "$XEN_DMA_TOP/scripts/prepare-ksrc.sh"
@@ -35,6 +37,10 @@ for job in "${jobs[@]}"; do
 			tail -n 20 "$XEN_DMA_CACHE/logs/$job.log" >&2
 			echo "$job 0 1 0" >>"$results"
 		fi ;;
+	dom0-x86_64)
+		# Real Xen dom0s under QEMU; each case adds its own line.
+		RESULTS=$results "$XEN_DMA_TOP/scripts/dom0/run.sh" ||
+			echo "$job 0 1 0" >>"$results" ;;
 	check)
 		"$XEN_DMA_TOP/scripts/check.sh" "$results" ||
 			echo "check 0 1 0" >>"$results" ;;

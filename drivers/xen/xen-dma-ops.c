@@ -295,10 +295,11 @@ static struct page *alloc_coherent_pages(struct xen_dma_device *xdev,
 		return NULL;
 	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_ZERO);
 	gfp |= __GFP_NOWARN;
+	/* Where frames are not moved (direct, 1:1 domains), the zone counts. */
+	if (mask <= DMA_BIT_MASK(32))
+		gfp |= GFP_DMA32;
 
 	if (xdev->policy.mode == XEN_DMA_MODE_DIRECT) {
-		if (mask <= DMA_BIT_MASK(32))
-			gfp |= GFP_DMA32;
 		page = alloc_pages(gfp, order);
 		if (!page)
 			return NULL;

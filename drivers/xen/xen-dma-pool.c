@@ -28,6 +28,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -109,7 +110,11 @@ static struct xen_dma_pool_segment *pool_new_segment(struct xen_dma_pool *pool)
 	if (pool_nr_segments(pool) >= pool->config.max_segments)
 		return ERR_PTR(-ENOSPC);
 
-	if (pool->config.gfn_space && pool->config.address_bits <= 32)
+	/*
+	 * Where "ready buffers for DMA" cannot move frames (guest-frame pools,
+	 * 1:1 domains), only the zone keeps a segment below the address bits.
+	 */
+	if (pool->config.address_bits <= 32)
 		gfp |= GFP_DMA32;
 	pages = alloc_pages(gfp, order);
 	slot_map = bitmap_zalloc(nr_slots, GFP_KERNEL);
@@ -237,7 +242,11 @@ static void pool_grow_work(struct work_struct *work)
 		if (!READ_ONCE(area->wants_segment))
 			continue;
 		if (pool_grow_area(pool, area)) {
-			/* Full or failing: ask again only on the next crossing. */
+			/*
+			 * Failing (the hypervisor may be short of low memory):
+			 * wait a second before the next crossing asks again.
+			 */
+			WRITE_ONCE(pool->grow_retry, jiffies + HZ);
 			WRITE_ONCE(area->wants_segment, false);
 			continue;
 		}
@@ -251,7 +260,8 @@ static void pool_area_check_high_water(struct xen_dma_pool *pool,
 				       bool borrowed)
 {
 	if (area->wants_segment ||
-	    pool_nr_segments(pool) >= pool->config.max_segments)
+	    pool_nr_segments(pool) >= pool->config.max_segments ||
+	    time_before(jiffies, READ_ONCE(pool->grow_retry)))
 		return;
 	if (borrowed || (u64)area->used_slots * 100 >=
 			(u64)area->total_slots * pool->config.grow_percent) {
@@ -296,6 +306,7 @@ struct xen_dma_pool *xen_dma_pool_create(const struct xen_dma_hooks *hooks,
 	pool->config = *config;
 	mutex_init(&pool->grow_lock);
 	INIT_WORK(&pool->grow_work, pool_grow_work);
+	pool->grow_retry = jiffies;
 	atomic_long_set(&pool->grows, 0);
 	atomic_long_set(&pool->grow_failures, 0);
 	atomic_long_set(&pool->exhausted, 0);

@@ -135,6 +135,7 @@ struct xen_dma_pool_stats {
  * @nr_areas: number of @areas
  * @grow_lock: serialises adding segments
  * @grow_work: adds segments after an area crossed the high-water mark
+ * @grow_retry: jiffies before which a failed growth is not retried
  * @grows: see &xen_dma_pool_stats
  * @grow_failures: see &xen_dma_pool_stats
  * @exhausted: see &xen_dma_pool_stats
@@ -148,6 +149,7 @@ struct xen_dma_pool {
 	unsigned int nr_areas;
 	struct mutex grow_lock;	/* one segment added at a time */
 	struct work_struct grow_work;
+	unsigned long grow_retry;
 	atomic_long_t grows;
 	atomic_long_t grow_failures;
 	atomic_long_t exhausted;
