@@ -5,13 +5,18 @@
 # loads xen_dma in dom0 and runs one test case per boot (tests/dom0/init.sh).
 # Writes one line per case, "dom0-x86_64:<case> <passed> <failed> 0", to
 # $RESULTS (default: stdout). A boot that hangs, crashes, or never prints its
-# results counts as failed. Full console logs: $XEN_DMA_CACHE/logs/dom0-<case>.log
+# results counts as failed. Every case always gets its line, even when the
+# setup (fetch, module build, initramfs) fails, so callers need not add one.
+# Exits non-zero when any case failed.
+# Full console logs: $XEN_DMA_CACHE/logs/dom0-<case>.log
 #
 # usage: run.sh [CASE...]      (default: pv-translate pv-bounce pv-e1000e)
 #   pv-translate  xen_dma on the NVMe, mode chosen from Xen's feature flags
 #                 (PV dom0: translate); 64 MiB O_DIRECT write + read back
 #   pv-bounce     same with mode=bounce; debugfs must count bounces
 #   pv-e1000e     xen_dma on an e1000e NIC: ping 10.0.2.2 and a 16 MiB download
+#                 from a host HTTP server through QEMU's user networking
+#   demo          like pv-translate (used by demo.sh)
 # env:
 #   XEN_DMA_KO            module to test (default: built by modules-debian.sh)
 #   XEN_DMA_DOM0_TIMEOUT  seconds per boot (default 420)
@@ -28,12 +33,32 @@ lock=/tmp/xen-dma-heavy.lock
 nvme_addr=0000:00:04.0	# pinned with addr=0x4 below
 nic_addr=0000:00:05.0	# pinned with addr=0x5 below
 
-command -v qemu-system-x86_64 >/dev/null ||
-	die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
-eval "$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" "$arch")"
-initrd=$("$XEN_DMA_TOP/scripts/dom0/initramfs.sh" "$arch" ${XEN_DMA_KO:+"$XEN_DMA_KO"})
-work=$XEN_DMA_CACHE/dom0-$arch
+for c in "${cases[@]}"; do
+	case "$c" in
+	pv-translate|pv-bounce|pv-e1000e|demo) ;;
+	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, demo)" ;;
+	esac
+done
+
+# Setup failed: every case fails, with the reason in its log.
+setup_failed() {
+	log "setup failed: $1"
+	for c in "${cases[@]}"; do
+		echo "setup failed: $1" >"$XEN_DMA_CACHE/logs/dom0-$c.log"
+		echo "dom0-$arch:$c 0 1 0" >>"${RESULTS:-/dev/stdout}"
+	done
+	exit 1
+}
+
 mkdir -p "$XEN_DMA_CACHE/logs"
+command -v qemu-system-x86_64 >/dev/null ||
+	setup_failed "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
+paths=$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" "$arch") ||
+	setup_failed "scripts/dom0/fetch.sh $arch"
+eval "$paths"
+initrd=$("$XEN_DMA_TOP/scripts/dom0/initramfs.sh" "$arch" ${XEN_DMA_KO:+"$XEN_DMA_KO"}) ||
+	setup_failed "building the module or the initramfs"
+work=$XEN_DMA_CACHE/dom0-$arch
 
 http_pid=
 cleanup() { [ -z "$http_pid" ] || kill "$http_pid" 2>/dev/null || true; }
@@ -57,10 +82,9 @@ start_http() {
 run_case() {
 	local c=$1 logf=$XEN_DMA_CACHE/logs/dom0-$c.log params net rc t0 t1 pass fail done
 	case "$c" in
-	pv-translate)	params="xen_dma.devices=$nvme_addr" ;;
+	pv-translate|demo)	params="xen_dma.devices=$nvme_addr" ;;
 	pv-bounce)	params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce" ;;
 	pv-e1000e)	params="xen_dma.devices=$nic_addr" ;;
-	*)		die "unknown case $c (pv-translate, pv-bounce, pv-e1000e)" ;;
 	esac
 	net=(-nic none)
 	if [ "$c" = pv-e1000e ]; then
@@ -75,8 +99,9 @@ run_case() {
 	local dom0_cmdline="console=hvc0 earlyprintk=xen xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
 	# Xen's multiboot modules are comma-separated: commas inside are doubled.
 	dom0_cmdline=${dom0_cmdline//,/,,}
-	log "$c: waiting for $lock"
+	log "$c: booting (waiting for $lock first)"
 	(
+		tw=$(date +%s.%N)
 		flock 9
 		t0=$(date +%s.%N)
 		rc=0
@@ -90,9 +115,10 @@ run_case() {
 			-device "nvme,serial=xendma0,drive=d0,addr=0x4" \
 			"${net[@]}" </dev/null >"$logf" 2>&1 9>&- || rc=$?
 		t1=$(date +%s.%N)
-		echo "$rc $(echo "$t1 - $t0" | bc)" >"$logf.status"
+		echo "$rc $t0 $t1 $tw" | awk '{ printf "%s %.1f %.1f\n", $1, $3 - $2, $2 - $4 }' \
+			>"$logf.status"
 	) 9>"$lock"
-	read -r rc secs <"$logf.status"
+	read -r rc secs waited <"$logf.status"
 	rm -f "$logf.status"
 
 	pass=$(tr -d '\r' <"$logf" | grep -c "^XEN_DMA_RESULT $c PASS" || true)
@@ -108,10 +134,14 @@ run_case() {
 			log "$c: FAIL: the boot ended (qemu exit $rc) before the test finished"
 		fi
 	fi
-	log "$c: $pass passed, $fail failed, boot wall time ${secs} s, log $logf"
+	[ $((pass + fail)) -gt 0 ] || fail=1
+	log "$c: $pass passed, $fail failed; boot wall time $secs s (+$waited s waiting for the lock); log $logf"
 	echo "dom0-$arch:$c $pass $fail 0" >>"${RESULTS:-/dev/stdout}"
+	[ "$fail" -eq 0 ]
 }
 
+status=0
 for c in "${cases[@]}"; do
-	run_case "$c"
+	run_case "$c" || status=1
 done
+exit $status
