@@ -6,18 +6,24 @@
 # back 64 MiB through it, and explains what happened in plain words.
 # Exits 0 when everything checked out.
 #
-# usage: demo.sh
+# usage: demo.sh [x86_64|arm64]   (arm64: an Arm64 dom0 with a virtio-blk disk)
 set -euo pipefail
 . "$(dirname "$0")/../common.sh"
+
+case "${1:-x86_64}" in
+x86_64)	case=demo ;;
+arm64)	case=arm-demo ;;
+*)	die "usage: $0 [x86_64|arm64]" ;;
+esac
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 log "booting Xen + dom0 under QEMU (software emulation: about a minute)..."
-runlog=$XEN_DMA_CACHE/logs/dom0-demo.run.log
+runlog=$XEN_DMA_CACHE/logs/dom0-$case.run.log
 mkdir -p "$XEN_DMA_CACHE/logs"
-RESULTS=$results "$XEN_DMA_TOP/scripts/dom0/run.sh" demo 2>"$runlog" || true
+RESULTS=$results "$XEN_DMA_TOP/scripts/dom0/run.sh" "$case" 2>"$runlog" || true
 [ -s "$results" ] || { cat "$runlog" >&2; die "the boot did not run"; }
-logf=$XEN_DMA_CACHE/logs/dom0-demo.log
+logf=$XEN_DMA_CACHE/logs/dom0-$case.log
 [ -s "$logf" ] || die "no console log at $logf"
 con=$(tr -d '\r' <"$logf")
 read -r _ passed failed _ <"$results"
@@ -33,6 +39,7 @@ say ""
 say "=== xen-dma demo: a real Xen hypervisor, its first guest (dom0), a disk ==="
 say ""
 say "Xen is a hypervisor: it owns the machine and runs Linux on top as a guest."
+if [ "$case" = demo ]; then
 say "The first guest, dom0, drives the real hardware. In a 'PV' (paravirtualised)"
 say "dom0, the page numbers Linux believes its memory has ('pfn', pseudo-physical)"
 say "are not the ones the hardware uses ('mfn', machine frames): Xen handed dom0"
@@ -41,11 +48,18 @@ say "reads and writes memory by machine address (DMA), so every address Linux gi
 say "the disk must be translated, and buffers that span several pages must be"
 say "contiguous in machine memory too. xen_dma does that for the devices it is"
 say "attached to."
+else
+say "The first guest, dom0, drives the real hardware. On Arm, Xen maps dom0's memory"
+say "1:1: the address Linux believes a page has is its real (machine) address, so a"
+say "device doing DMA can be given guest addresses as they are ('direct'), unless a"
+say "page belongs to another guest. xen_dma decides this per device from what Xen"
+say "reports, and can still copy through its own pool when told to ('bounce')."
+fi
 say ""
 if grep -q '^xen-dma-test: hypervisor:' <<<"$con"; then
 	say "What ran: $(sed -n 's/^xen-dma-test: hypervisor: /hypervisor /p' <<<"$con" | head -n 1),"
 	say "  dom0 kernel $(sed -n 's/^xen-dma-test: case [^,]*, kernel \([^,]*\),.*/\1/p' <<<"$con" | head -n 1),"
-	say "  disk: QEMU's NVMe controller at PCI $(sed -n 's/^xen-dma-test: NVMe at \([^,]*\),.*/\1/p' <<<"$con")."
+	say "  disk: QEMU's $(sed -n 's/^xen-dma-test: \([a-z]*\) disk at \([^,]*\),.*/\1 disk at PCI \2/p' <<<"$con")."
 fi
 if [ -n "$feat" ]; then
 	say ""
@@ -88,7 +102,7 @@ fi
 say ""
 say "The data check: 64 MiB of random data written to the disk, bypassing Linux's"
 say "cache (O_DIRECT, so the bytes really travel by DMA), then read back:"
-grep '^XEN_DMA_RESULT demo ' <<<"$con" | sed 's/^XEN_DMA_RESULT demo /    /' || true
+grep "^XEN_DMA_RESULT $case " <<<"$con" | sed "s/^XEN_DMA_RESULT $case /    /" || true
 say ""
 say "Full console log (Xen + dom0): $logf"
 say "$(grep -o 'boot wall time.*s (' "$runlog" | sed 's/ (//')"

@@ -16,7 +16,7 @@ set -euo pipefail
 arch=${1:-}
 case "$arch" in
 x86_64)	want_mods="nvme e1000e crct10dif_generic crct10dif-pclmul crc64_rocksoft_generic" ;;
-arm64)	want_mods="nvme virtio_blk crct10dif_generic crct10dif-ce crc64_rocksoft_generic" ;;
+arm64)	want_mods="nvme virtio_pci virtio_blk crct10dif_generic crct10dif-ce crc64_rocksoft_generic" ;;
 *)	die "usage: $0 x86_64|arm64 [xen_dma.ko]" ;;
 esac
 ko=${2:-}

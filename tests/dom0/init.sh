@@ -14,6 +14,7 @@
 #   xen_dma.PARAM=VALUE      passed to the module (busybox insmod does not
 #                            read /proc/cmdline, so this script does)
 #   xen_dma_mb=N             MiB written and read back (default 64)
+#   xen_dma_disk=nvme|virtio the disk to test (default nvme)
 #   xen_dma_expect=MODE      the mode the attached devices must report
 #                            (default: mode= if forced, else translate: PV)
 
@@ -156,7 +157,7 @@ wait_for() {
 # Writes MB MiB of random data with O_DIRECT, reads them back with O_DIRECT
 # (in other request sizes), and compares checksums.
 disk_check() {
-	disk=/dev/nvme0n1
+	disk=$DISK
 	if ! wait_for $disk 30; then
 		result FAIL disk "$disk never appeared"
 		return
@@ -236,25 +237,17 @@ if [ -r /sys/hypervisor/type ]; then
 	say "hypervisor: $(cat /sys/hypervisor/type) $(cat /sys/hypervisor/version/major 2>/dev/null).$(cat /sys/hypervisor/version/minor 2>/dev/null)"
 fi
 
-NVME=$(pci_by_class 0x010802)
+DISK_KIND=$(arg xen_dma_disk nvme)
+case "$DISK_KIND" in
+virtio)	DISK_CLASS=0x010000 DISK=/dev/vda DISK_MODS="virtio_pci virtio_blk" ;;
+*)	DISK_CLASS=0x010802 DISK=/dev/nvme0n1 DISK_MODS=nvme ;;
+esac
+NVME=$(pci_by_class $DISK_CLASS)
 NIC=$(pci_by_class 0x020000)
-say "NVMe at ${NVME:-none}, NIC at ${NIC:-none}"
+say "$DISK_KIND disk at ${NVME:-none}, NIC at ${NIC:-none}"
 
 case "$CASE" in
-pv-translate|pv-bounce|pv-direct|pv-auto|demo)
-	if load_module; then
-		[ -n "$NVME" ] && attach "$NVME"
-	fi
-	modprobe nvme || result FAIL driver "modprobe nvme failed"
-	if [ -z "$NVME" ]; then
-		result FAIL disk "no NVMe controller (class 0x010802) on the PCI bus"
-	else
-		disk_check
-		check_stats "$NVME"
-	fi
-	show_debugfs
-	;;
-pv-e1000e)
+*-e1000e)
 	if load_module; then
 		[ -n "$NIC" ] && attach "$NIC"
 	fi
@@ -264,6 +257,21 @@ pv-e1000e)
 	else
 		net_check "$NIC"
 		check_stats "$NIC"
+	fi
+	show_debugfs
+	;;
+pv-*|arm-*|demo)
+	if load_module; then
+		[ -n "$NVME" ] && attach "$NVME"
+	fi
+	for m in $DISK_MODS; do
+		modprobe $m || result FAIL driver "modprobe $m failed"
+	done
+	if [ -z "$NVME" ]; then
+		result FAIL disk "no $DISK_KIND disk (class $DISK_CLASS) on the PCI bus"
+	else
+		disk_check
+		check_stats "$NVME"
 	fi
 	show_debugfs
 	;;
