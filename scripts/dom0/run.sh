@@ -90,7 +90,8 @@ start_http() {
 
 # run_case CASE: one boot; appends its result line.
 run_case() {
-	local c=$1 arch why logf=$XEN_DMA_CACHE/logs/dom0-$c.log params dev net qemu why
+	local c=$1 arch why logf params net qemu
+	logf=$XEN_DMA_CACHE/logs/dom0-$c.log
 	local rc secs waited pass fail
 	arch=$(case_arch "$c")
 	if ! setup "$arch"; then
@@ -110,7 +111,7 @@ run_case() {
 	if [ "$c" = pv-e1000e ]; then
 		[ -n "$http_pid" ] || start_http
 		params="$params xen_dma_http=$http_port"
-		net=(-netdev user,id=n0 -device "e1000e,netdev=n0,addr=0x5")
+		net=(-netdev "user,id=n0" -device "e1000e,netdev=n0,addr=0x5")
 	fi
 	# A fresh, zeroed disk each boot: stale data cannot pass the check.
 	rm -f "$work/disk.img"
@@ -120,7 +121,7 @@ run_case() {
 		local dom0_cmdline="console=hvc0 earlyprintk=xen xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
 		# Xen's multiboot modules are comma-separated: commas inside are doubled.
 		dom0_cmdline=${dom0_cmdline//,/,,}
-		qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max,-smap
+		qemu=(qemu-system-x86_64 -machine pc -accel "tcg,thread=multi" -cpu "max,-smap"
 			-m 2048 -smp 2 -nographic -no-reboot -vga none
 			-kernel "$XEN"
 			-append 'console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M'
@@ -133,8 +134,8 @@ run_case() {
 		# adds the multiboot,module nodes Xen looks for to QEMU's own dtb.
 		local dom0_cmdline="console=hvc0 earlycon=xen pci=nomsi xen_dma_case=$c xen_dma_disk=virtio $params ${XEN_DMA_DOM0_ARGS:-}"
 		dom0_cmdline=${dom0_cmdline//,/,,}
-		qemu=(qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3
-			-accel tcg,thread=multi -cpu cortex-a57 -smp 2 -m 2048
+		qemu=(qemu-system-aarch64 -machine "virt,virtualization=on,gic-version=3"
+			-accel "tcg,thread=multi" -cpu cortex-a57 -smp 2 -m 2048
 			-nographic -no-reboot -nic none
 			-kernel "$XEN" -append 'console=dtuart dom0_mem=1024M,max:1024M'
 			-device "guest-loader,addr=0x50000000,kernel=$KERNEL,bootargs=$dom0_cmdline"
