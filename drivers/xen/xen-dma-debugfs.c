@@ -5,6 +5,8 @@
  *  pools                  per pool: segments, slots used, high-water mark,
  *                         growth and exhaustion counts
  *  translations           each pool segment's guest frame -> bus frame
+ *  lookup                 write a guest frame number, read what "map
+ *                         addresses" says its bus frame is
  *  devices/<name>/stats   mode and reason, maps, unmaps, bounces, bytes
  *                         bounced, foreign pages, failures
  *
@@ -15,12 +17,15 @@
 
 #include <linux/debugfs.h>
 #include <linux/device.h>
+#include <linux/kernel.h>
 #include <linux/seq_file.h>
 
 #include <xen/xen-dma-debugfs.h>
 
 static struct dentry *xen_dma_debugfs_root;
 static struct dentry *xen_dma_debugfs_devices;
+/* The frame the lookup file shows; a debugging aid, last writer wins. */
+static unsigned long xen_dma_lookup_pfn;
 
 static const char * const space_names[XEN_DMA_NR_SPACES] = {
 	[XEN_DMA_SPACE_MACHINE] = "machine",
@@ -67,6 +72,7 @@ static int pools_show(struct seq_file *m, void *unused)
 		seq_printf(m, "total_slots: %lu\n", s.total_slots);
 		seq_printf(m, "used_slots: %lu\n", s.used_slots);
 		seq_printf(m, "high_water_slots: %lu\n", s.high_water_slots);
+		seq_printf(m, "grow_slots: %lu\n", s.grow_slots);
 		seq_printf(m, "grows: %lu\n", s.grows);
 		seq_printf(m, "grow_failures: %lu\n", s.grow_failures);
 		seq_printf(m, "exhausted: %lu\n\n", s.exhausted);
@@ -105,6 +111,50 @@ static int translations_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(translations);
 
+static int lookup_show(struct seq_file *m, void *unused)
+{
+	struct xen_dma_backend *backend = m->private;
+	unsigned long pfn = READ_ONCE(xen_dma_lookup_pfn);
+	unsigned long bfn = backend->hooks->pfn_to_bfn(pfn);
+
+	if (bfn == XEN_DMA_BFN_INVALID)
+		seq_printf(m, "pfn %#lx -> no bus frame\n", pfn);
+	else
+		seq_printf(m, "pfn %#lx -> bus frame %#lx%s\n", pfn,
+			   bfn & ~XEN_DMA_BFN_FOREIGN,
+			   bfn & XEN_DMA_BFN_FOREIGN ? " (foreign)" : "");
+	return 0;
+}
+
+static int lookup_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, lookup_show, inode->i_private);
+}
+
+static ssize_t lookup_write(struct file *file, const char __user *buf,
+			    size_t count, loff_t *ppos)
+{
+	unsigned long pfn;
+	int ret = kstrtoul_from_user(buf, count, 0, &pfn);
+
+	if (ret)
+		return ret;
+	/* Frame numbers fit in BITS_PER_LONG - XEN_DMA_FRAME_SHIFT bits. */
+	if (pfn > (ULONG_MAX >> XEN_DMA_FRAME_SHIFT))
+		return -ERANGE;
+	WRITE_ONCE(xen_dma_lookup_pfn, pfn);
+	return count;
+}
+
+static const struct file_operations lookup_fops = {
+	.owner = THIS_MODULE,
+	.open = lookup_open,
+	.read = seq_read,
+	.write = lookup_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 /**
  * xen_dma_debugfs_init() - create /sys/kernel/debug/xen_dma
  * @backend: the backend whose pools are shown
@@ -121,6 +171,8 @@ void xen_dma_debugfs_init(struct xen_dma_backend *backend)
 			    &pools_fops);
 	debugfs_create_file("translations", 0444, xen_dma_debugfs_root,
 			    backend, &translations_fops);
+	debugfs_create_file("lookup", 0644, xen_dma_debugfs_root, backend,
+			    &lookup_fops);
 }
 
 /**

@@ -114,10 +114,14 @@ static struct xen_dma_device *backend_find_locked(struct xen_dma_backend *backen
  * Chooses the device's mode, logs it with the reason once, and installs the
  * ops, keeping the old ones for xen_dma_device_detach().
  *
+ * Whether the device is cache-coherent is known only once a driver binds
+ * (Arm64 reads it in dma_configure()); xen_dma_device_claim_ops() checks it
+ * then.
+ *
  * Context: process context; may sleep.
  * Return: the device's context, or an ERR_PTR(): -EOPNOTSUPP for a device
- * that cannot DMA or is not cache-coherent, -EEXIST when already attached,
- * -ENOMEM, or the error that kept the pool from being made.
+ * that cannot DMA, -EEXIST when already attached, -ENOMEM, or the error that
+ * kept the pool from being made.
  */
 struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
 					     struct device *dev)
@@ -129,11 +133,6 @@ struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
 
 	if (!dev->dma_mask) {
 		dev_err(dev, "xen_dma: device has no DMA mask, nothing to attach\n");
-		return ERR_PTR(-EOPNOTSUPP);
-	}
-	/* Bounce copies and direct mappings assume caches are coherent. */
-	if (!dev_is_dma_coherent(dev)) {
-		dev_err(dev, "xen_dma: device is not DMA-coherent; not supported\n");
 		return ERR_PTR(-EOPNOTSUPP);
 	}
 
@@ -207,7 +206,10 @@ struct xen_dma_device *xen_dma_device_find(struct xen_dma_backend *backend,
  *
  * A driver bind can replace a device's ops (Arm64: dma_configure() installs
  * swiotlb-xen's). Called after that and before the driver probes, this keeps
- * the newly installed ops for detach and installs ours again.
+ * the newly installed ops for detach and installs ours again, unless the
+ * device turns out not to be cache-coherent: bounce copies and unbounced
+ * mappings here do no cache maintenance, so such a device keeps the ops
+ * dma_configure() gave it.
  *
  * Context: process context, no driver probing @dev yet.
  * Return: true when the ops had to be replaced.
@@ -220,7 +222,10 @@ bool xen_dma_device_claim_ops(struct xen_dma_backend *backend,
 
 	mutex_lock(&backend->lock);
 	xdev = backend_find_locked(backend, dev);
-	if (xdev && dev->dma_ops != &xdev->ops) {
+	if (xdev && !dev_is_dma_coherent(dev)) {
+		xdev->saved_ops = dev->dma_ops;
+		dev_err(dev, "xen_dma: device is not DMA-coherent: left with its own DMA ops\n");
+	} else if (xdev && dev->dma_ops != &xdev->ops) {
 		xdev->saved_ops = dev->dma_ops;
 		set_dma_ops(dev, &xdev->ops);
 		replaced = true;

@@ -391,11 +391,12 @@ void xen_dma_pool_read_stats(struct xen_dma_pool *pool,
 		spin_lock_irqsave(&area->lock, flags);
 		stats->total_slots += area->total_slots;
 		stats->used_slots += area->used_slots;
+		stats->high_water_slots += area->peak_slots;
 		spin_unlock_irqrestore(&area->lock, flags);
 	}
 	stats->segments = pool_nr_segments(pool);
-	stats->high_water_slots = DIV_ROUND_UP(stats->total_slots *
-					       pool->config.grow_percent, 100);
+	stats->grow_slots = DIV_ROUND_UP(stats->total_slots *
+					 pool->config.grow_percent, 100);
 	stats->grows = atomic_long_read(&pool->grows);
 	stats->grow_failures = atomic_long_read(&pool->grow_failures);
 	stats->exhausted = atomic_long_read(&pool->exhausted);
@@ -513,6 +514,8 @@ pool_area_alloc(struct xen_dma_pool *pool, struct xen_dma_pool_area *area,
 				continue;
 			bitmap_set(pseg->slot_map, i, req->nr_slots);
 			area->used_slots += req->nr_slots;
+			area->peak_slots = max(area->peak_slots,
+					       area->used_slots);
 			*index = i;
 			found = pseg;
 			break;

@@ -94,6 +94,7 @@ struct xen_dma_pool_segment {
  * @segments: list of &xen_dma_pool_segment.area_node
  * @total_slots: slots in @segments
  * @used_slots: slots in use
+ * @peak_slots: the most slots ever in use at once
  * @wants_segment: crossed the high-water mark or had to borrow from another
  *	area; the grow work gives it the next segment
  */
@@ -102,6 +103,7 @@ struct xen_dma_pool_area {
 	struct list_head segments;
 	unsigned int total_slots;
 	unsigned int used_slots;
+	unsigned int peak_slots;
 	bool wants_segment;
 } ____cacheline_aligned_in_smp;
 
@@ -110,7 +112,9 @@ struct xen_dma_pool_area {
  * @segments: segments in the pool
  * @total_slots: slots in the pool
  * @used_slots: slots in use
- * @high_water_slots: the number of used slots that makes the pool grow
+ * @high_water_slots: the most slots in use, summed over the CPU areas'
+ *	peaks (an upper bound of the pool's own peak)
+ * @grow_slots: usage that makes the pool grow (grow_percent of the total)
  * @grows: segments added after creation
  * @grow_failures: growth attempts that failed
  * @exhausted: mappings refused because no slot fitted
@@ -120,6 +124,7 @@ struct xen_dma_pool_stats {
 	unsigned long total_slots;
 	unsigned long used_slots;
 	unsigned long high_water_slots;
+	unsigned long grow_slots;
 	unsigned long grows;
 	unsigned long grow_failures;
 	unsigned long exhausted;

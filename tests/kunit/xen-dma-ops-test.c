@@ -716,17 +716,31 @@ static void ops_attach_detach(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, env->dev->dma_ops);
 	xen_dma_backend_exit(&failing);
 	KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, regions);
+	env->xdev = xen_dma_device_attach(&env->backend, env->dev);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(env->xdev));
+
+	/* A driver bind replaced the ops (dma_configure): ours come back. */
+	set_dma_ops(env->dev, NULL);
+	KUNIT_EXPECT_TRUE(test, xen_dma_device_claim_ops(&env->backend,
+							 env->dev));
+	KUNIT_EXPECT_PTR_EQ(test, get_dma_ops(env->dev),
+			    (const struct dma_map_ops *)&env->xdev->ops);
+	KUNIT_EXPECT_FALSE(test, xen_dma_device_claim_ops(&env->backend,
+							  env->dev));
+	KUNIT_EXPECT_NULL(test, env->xdev->saved_ops);
 #if defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
 	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
 	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
+	/* A device that is not cache-coherent keeps the ops it was given. */
+	set_dma_ops(env->dev, NULL);
 	env->dev->dma_coherent = false;
-	KUNIT_EXPECT_EQ(test, PTR_ERR(xen_dma_device_attach(&env->backend,
-							    env->dev)),
-			-EOPNOTSUPP);
+	KUNIT_EXPECT_FALSE(test, xen_dma_device_claim_ops(&env->backend,
+							  env->dev));
+	KUNIT_EXPECT_NULL(test, env->dev->dma_ops);
 	env->dev->dma_coherent = true;
+	KUNIT_EXPECT_TRUE(test, xen_dma_device_claim_ops(&env->backend,
+							 env->dev));
 #endif
-	env->xdev = xen_dma_device_attach(&env->backend, env->dev);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(env->xdev));
 }
 
 static void ops_no_stale_data(struct kunit *test)
