@@ -256,28 +256,30 @@ static void xen_dma_sync_single_for_device(struct device *dev, dma_addr_t bus,
 			  false);
 }
 
-static void xen_dma_sync_sg_for_cpu(struct device *dev,
-				    struct scatterlist *sgl, int nents,
-				    enum dma_data_direction dir)
+static void sync_sg(struct device *dev, struct scatterlist *sgl, int nents,
+		    enum dma_data_direction dir, bool for_cpu)
 {
+	struct xen_dma_pool *pool = to_xen_dma_device(dev)->pool;
 	struct scatterlist *sg;
 	int i;
 
 	for_each_sg(sgl, sg, nents, i)
-		xen_dma_sync_single_for_cpu(dev, sg->dma_address,
-					    sg_dma_len(sg), dir);
+		xen_dma_pool_sync(pool, dev, sg->dma_address, sg_dma_len(sg),
+				  dir, for_cpu);
+}
+
+static void xen_dma_sync_sg_for_cpu(struct device *dev,
+				    struct scatterlist *sgl, int nents,
+				    enum dma_data_direction dir)
+{
+	sync_sg(dev, sgl, nents, dir, true);
 }
 
 static void xen_dma_sync_sg_for_device(struct device *dev,
 				       struct scatterlist *sgl, int nents,
 				       enum dma_data_direction dir)
 {
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i)
-		xen_dma_sync_single_for_device(dev, sg->dma_address,
-					       sg_dma_len(sg), dir);
+	sync_sg(dev, sgl, nents, dir, false);
 }
 
 /*

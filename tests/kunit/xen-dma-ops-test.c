@@ -94,6 +94,24 @@ static const enum dma_data_direction ops_dirs[] = {
 	DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL,
 };
 
+/* The simulated device reads the mapping: it must hold pattern @seed. */
+static void device_sees(struct kunit *test, struct xen_dma_test_env *env,
+			dma_addr_t bus, u8 *seen, size_t size, u32 seed)
+{
+	KUNIT_ASSERT_TRUE(test, xen_dma_test_device_copy(env, bus, seen, size,
+							 false));
+	KUNIT_EXPECT_TRUE(test, xen_dma_test_check(seen, size, seed));
+}
+
+/* The simulated device writes pattern @seed over the whole mapping. */
+static void device_writes(struct kunit *test, struct xen_dma_test_env *env,
+			  dma_addr_t bus, u8 *scratch, size_t size, u32 seed)
+{
+	xen_dma_test_fill(scratch, size, seed);
+	KUNIT_ASSERT_TRUE(test, xen_dma_test_device_copy(env, bus, scratch,
+							 size, true));
+}
+
 /*
  * One mapping through its whole life in direction @dir, checking what the
  * device and the CPU see after each step.
@@ -120,21 +138,15 @@ static void check_one_mapping(struct kunit *test, struct xen_dma_test_env *env,
 		KUNIT_EXPECT_EQ(test, bus, expected_bus(env, phys));
 
 	/* The device sees the buffer, whatever the direction (CVE-2022-0854). */
-	KUNIT_ASSERT_TRUE(test, xen_dma_test_device_copy(env, bus, seen, size,
-							 false));
-	KUNIT_EXPECT_TRUE(test, xen_dma_test_check(seen, size, 1));
+	device_sees(test, env, bus, seen, size, 1);
 
 	if (dir == DMA_TO_DEVICE) {
 		/* A CPU update reaches the device after sync_for_device. */
 		xen_dma_test_fill(cpu, size, 2);
 		dma_sync_single_for_device(dev, bus, size, dir);
-		KUNIT_ASSERT_TRUE(test, xen_dma_test_device_copy(env, bus, seen,
-								 size, false));
-		KUNIT_EXPECT_TRUE(test, xen_dma_test_check(seen, size, 2));
+		device_sees(test, env, bus, seen, size, 2);
 		/* A device write to a TO_DEVICE mapping is never copied back. */
-		xen_dma_test_fill(seen, size, 3);
-		KUNIT_ASSERT_TRUE(test, xen_dma_test_device_copy(env, bus, seen,
-								 size, true));
+		device_writes(test, env, bus, seen, size, 3);
 		dma_unmap_single(dev, bus, size, dir);
 		if (bounce)
 			KUNIT_EXPECT_TRUE(test, xen_dma_test_check(cpu, size, 2));
@@ -142,21 +154,15 @@ static void check_one_mapping(struct kunit *test, struct xen_dma_test_env *env,
 	}
 
 	/* The device writes; the CPU sees it after sync_for_cpu and unmap. */
-	xen_dma_test_fill(seen, size, 4);
-	KUNIT_ASSERT_TRUE(test, xen_dma_test_device_copy(env, bus, seen, size,
-							 true));
+	device_writes(test, env, bus, seen, size, 4);
 	dma_sync_single_for_cpu(dev, bus, size, dir);
 	KUNIT_EXPECT_TRUE(test, xen_dma_test_check(cpu, size, 4));
 	if (dir == DMA_BIDIRECTIONAL) {
 		/* And a CPU write goes back to the device. */
 		xen_dma_test_fill(cpu, size, 5);
 		dma_sync_single_for_device(dev, bus, size, dir);
-		KUNIT_ASSERT_TRUE(test, xen_dma_test_device_copy(env, bus, seen,
-								 size, false));
-		KUNIT_EXPECT_TRUE(test, xen_dma_test_check(seen, size, 5));
-		xen_dma_test_fill(seen, size, 4);
-		KUNIT_ASSERT_TRUE(test, xen_dma_test_device_copy(env, bus, seen,
-								 size, true));
+		device_sees(test, env, bus, seen, size, 5);
+		device_writes(test, env, bus, seen, size, 4);
 	}
 	xen_dma_test_fill(cpu, size, 6);
 	dma_unmap_single(dev, bus, size, dir);
