@@ -458,6 +458,21 @@ static int xen_dma_supported(struct device *dev, u64 mask)
 	return xen_dma_pool_serves_mask(to_xen_dma_device(dev)->pool, mask);
 }
 
+/*
+ * The mask that avoids bounces: the top of RAM as devices see it, or, when
+ * everything bounces, the top of the pool. Without it the DMA core answers
+ * 32 bits, and drivers that trust it would bounce what needs no bounce.
+ */
+static u64 xen_dma_get_required_mask(struct device *dev)
+{
+	struct xen_dma_device *xdev = to_xen_dma_device(dev);
+	u64 top = xdev->backend->features.max_bus_address;
+
+	if (xdev->policy.mode == XEN_DMA_MODE_BOUNCE || !top)
+		return DMA_BIT_MASK(xdev->pool->config.address_bits);
+	return DMA_BIT_MASK(fls64(top));
+}
+
 static size_t xen_dma_max_mapping_size(struct device *dev)
 {
 	return xen_dma_pool_max_mapping_size(to_xen_dma_device(dev)->pool, dev);
@@ -483,6 +498,7 @@ static size_t xen_dma_max_mapping_size(struct device *dev)
  * @map_resource: bus address of MMIO, never bounced
  * @unmap_resource: nothing to undo
  * @dma_supported: true when the device's pool has a segment below the mask
+ * @get_required_mask: the mask with which nothing needs to bounce
  * @max_mapping_size: the largest mapping that can bounce
  */
 const struct dma_map_ops xen_dma_map_ops = {
@@ -503,5 +519,6 @@ const struct dma_map_ops xen_dma_map_ops = {
 	.map_resource = xen_dma_map_resource,
 	.unmap_resource = xen_dma_unmap_resource,
 	.dma_supported = xen_dma_supported,
+	.get_required_mask = xen_dma_get_required_mask,
 	.max_mapping_size = xen_dma_max_mapping_size,
 };

@@ -26,6 +26,14 @@
 
 #include <xen/xen-dma-xen.h>
 
+/* The end of the host's RAM; a device that reaches it needs no bounce. */
+static u64 xen_max_machine_address(void)
+{
+	long max_frame = HYPERVISOR_memory_op(XENMEM_maximum_ram_page, NULL);
+
+	return max_frame > 0 ? PFN_PHYS((u64)max_frame + 1) - 1 : 0;
+}
+
 static void xen_read_features(struct xen_dma_features *f)
 {
 	f->auto_translated = xen_feature(XENFEAT_auto_translated_physmap);
@@ -35,6 +43,7 @@ static void xen_read_features(struct xen_dma_features *f)
 	f->x86 = IS_ENABLED(CONFIG_X86);
 	/* Xen builds an x86 PVH dom0 only when an IOMMU translates for it. */
 	f->iommu = f->x86 && f->auto_translated && f->initial_domain;
+	f->max_bus_address = xen_max_machine_address();
 }
 
 /* 1:1 auto-translated domains (Arm dom0) see machine frames as their own. */

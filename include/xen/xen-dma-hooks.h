@@ -32,6 +32,8 @@
  * @initial_domain: this is dom0
  * @x86: the legacy rule for neither flag differs between x86 and Arm
  * @iommu: an IOMMU translates guest frame numbers for our devices
+ * @max_bus_address: the highest bus address of RAM (machine memory, or the
+ *	guest's own with an IOMMU); 0 when unknown
  */
 struct xen_dma_features {
 	bool auto_translated;
@@ -40,6 +42,7 @@ struct xen_dma_features {
 	bool initial_domain;
 	bool x86;
 	bool iommu;
+	u64 max_bus_address;
 };
 
 /**

@@ -386,6 +386,16 @@ static void ops_direct_bounces_exactly_when_needed(struct kunit *test)
 	__free_pages(pages, 2);
 }
 
+/* A device reaching the top of RAM never bounces but for the mode. */
+static void ops_required_mask(struct kunit *test)
+{
+	struct xen_dma_test_env *env = start_param(test);
+	u64 want = env->mode == XEN_DMA_MODE_BOUNCE ? DMA_BIT_MASK(32) :
+		   DMA_BIT_MASK(36);
+
+	KUNIT_EXPECT_EQ(test, dma_get_required_mask(env->dev), want);
+}
+
 /* mode=bounce on a PV dom0: even a single frame bounces. */
 static void ops_forced_bounce(struct kunit *test)
 {
@@ -866,6 +876,7 @@ static struct kunit_case xen_dma_ops_cases[] = {
 	KUNIT_CASE_PARAM(ops_skip_cpu_sync, ops_mode_gen_params),
 	KUNIT_CASE_PARAM(ops_coherent, ops_mode_gen_params),
 	KUNIT_CASE_PARAM(ops_map_resource, ops_mode_gen_params),
+	KUNIT_CASE_PARAM(ops_required_mask, ops_mode_gen_params),
 	KUNIT_CASE(ops_translate_bounces_exactly_when_needed),
 	KUNIT_CASE(ops_direct_bounces_exactly_when_needed),
 	KUNIT_CASE(ops_forced_bounce),

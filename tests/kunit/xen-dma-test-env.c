@@ -29,6 +29,8 @@ void xen_dma_test_features(enum xen_dma_mode mode,
 {
 	memset(features, 0, sizeof(*features));
 	features->initial_domain = true;
+	/* 64 GiB of host RAM: the simulated p2m puts frames above 4 GiB. */
+	features->max_bus_address = 16 * SZ_4G - 1;
 	switch (mode) {
 	case XEN_DMA_MODE_DIRECT:
 		features->x86 = true;
