@@ -8,6 +8,7 @@
 #
 # usage: demo.sh [x86_64|arm64]   (arm64: an Arm64 dom0 with a virtio-blk disk)
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../common.sh
 . "$(dirname "$0")/../common.sh"
 
 case "${1:-x86_64}" in
@@ -49,11 +50,14 @@ say "the disk must be translated, and buffers that span several pages must be"
 say "contiguous in machine memory too. xen_dma does that for the devices it is"
 say "attached to."
 else
-say "The first guest, dom0, drives the real hardware. On Arm, Xen maps dom0's memory"
-say "1:1: the address Linux believes a page has is its real (machine) address, so a"
-say "device doing DMA can be given guest addresses as they are ('direct'), unless a"
-say "page belongs to another guest. xen_dma decides this per device from what Xen"
-say "reports, and can still copy through its own pool when told to ('bounce')."
+say "The first guest, dom0, drives the real hardware. On Arm, Xen translates the"
+say "guest's memory itself ('auto-translated': second-stage page tables), and for"
+say "dom0 it maps memory 1:1: the address Linux believes a page has is its real"
+say "(machine) address. So a device doing DMA can be given dom0's own pages as they"
+say "are; only pages of other guests mapped into dom0 ('foreign' pages, e.g. a"
+say "guest's disk buffers served by dom0) sit at a different machine address and"
+say "must be looked up. xen_dma decides this per device from what Xen reports, and"
+say "can still copy everything through its own pool when told to ('bounce')."
 fi
 say ""
 if grep -q '^xen-dma-test: hypervisor:' <<<"$con"; then
@@ -64,10 +68,15 @@ fi
 if [ -n "$feat" ]; then
 	say ""
 	say "What Xen told the module about this guest: $feat"
+	if [ "$case" = demo ]; then
 	say "  auto_translated=0: Xen does not translate this guest's memory for it (a PV"
 	say "    guest keeps its own pfn -> mfn table and must translate by itself);"
-	say "  direct_mapped / not_direct_mapped: whether the frame numbers the guest gives"
-	say "    Xen and devices are machine frames (PV: yes, once translated);"
+	else
+	say "  auto_translated=1: Xen translates this guest's memory with its own page"
+	say "    tables, so the guest sees 'guest frames' (gfn);"
+	fi
+	say "  direct_mapped / not_direct_mapped: whether the frame numbers the guest uses"
+	say "    are machine frames (Arm dom0: yes, 1:1; PV: yes, once translated);"
 	say "  iommu: whether an IOMMU translates for devices."
 fi
 if [ -n "$mode" ]; then
@@ -75,20 +84,45 @@ if [ -n "$mode" ]; then
 	say "The mode xen_dma picked for the disk: $mode"
 	say "  why: $reason"
 	case "$mode" in
-	translate) say "  => each DMA address is the machine address of the page (pfn looked up in"
+	translate) if [ "$case" = demo ]; then
+		   say "  => each DMA address is the machine address of the page (pfn looked up in"
 		   say "     Xen's table); buffers that are not machine-contiguous are copied through"
-		   say "     a pool of machine-contiguous memory the module owns." ;;
+		   say "     a pool of machine-contiguous memory the module owns."
+		   else
+		   say "  => dom0's own pages go to the device as they are (1:1); a foreign page is"
+		   say "     looked up in Xen's table first; nothing is copied unless needed."
+		   fi ;;
 	bounce)	   say "  => every buffer is copied through the module's own machine-contiguous pool." ;;
 	direct)	   say "  => device addresses equal guest addresses: nothing to translate." ;;
 	esac
 fi
-tr_lines=$(grep -E '^  .*pfn 0x[0-9a-f]+ -> ' <<<"$con" | head -n 4 || true)
-if [ -n "$tr_lines" ]; then
+lookups=$(sed -n 's/^  lookup: //p' <<<"$con" | head -n 5)
+if [ -n "$lookups" ]; then
 	say ""
-	say "A few translations from the module's debugfs (guest page -> machine page"
-	say "the disk is told to use):"
-	sed 's/^  /    /' <<<"$tr_lines"
+	say "A few translations asked of the module (debugfs xen_dma/lookup): the guest page"
+	say "number (pfn) Linux uses -> the bus frame a device must be given for that page:"
+	while read -r l; do say "    $l"; done <<<"$lookups"
+	# The distance between pfn and bus frame, when it is the same for all.
+	delta='' mixed=''
+	while read -r _ p _ _ _ b _; do
+		[[ $p == 0x* && $b == 0x* ]] || continue
+		d=$((b - p))
+		if [ -z "$delta" ]; then delta=$d; elif [ "$d" != "$delta" ]; then mixed=1; fi
+	done <<<"$lookups"
+	[ -z "$mixed" ] || delta=''
+	if [ "$delta" = 0 ]; then
+		say "  Every page probed has bus frame = pfn: dom0's memory is mapped 1:1, so the"
+		say "  device can use dom0's own addresses unchanged (foreign pages would differ)."
+	elif [ -n "$delta" ]; then
+		say "  Here every page probed is shifted by the same $(printf '%#x' "$delta") frames ($((delta * 4 / 1024)) MiB):"
+		say "  Xen happened to hand dom0 one large run of machine memory, but nothing"
+		say "  promises that; without the translation the disk would read and write"
+		say "  someone else's memory."
+	fi
+	say "  (the last line is the first page of the module's own bounce pool, which is"
+	say "   machine-contiguous by construction)"
 fi
+hw=$(sed -n 's/^  high_water_slots: //p' <<<"$con" | head -n 1)
 if [ -n "$(value maps)" ]; then
 	say ""
 	say "What went through the module while the disk was used (debugfs stats):"
@@ -96,8 +130,10 @@ if [ -n "$(value maps)" ]; then
 		v=$(value "$k")
 		[ -n "$v" ] && printf '    %-14s %s\n' "$k" "$v"
 	done
-	say "  (maps: DMA mappings handed to the NVMe driver; bounces: those copied through"
-	say "   the pool; coherent: long-lived buffers such as the NVMe queues)"
+	[ -n "$hw" ] && printf '    %-14s %s\n' "pool peak" "$hw slots in use at most (pool debugfs: high_water_slots)"
+	say "  (maps: DMA mappings handed to the disk driver; bounces: those copied through"
+	say "   the pool; coherent: long-lived buffers such as the disk's queues, which"
+	say "   do not come from the pool)"
 fi
 say ""
 say "The data check: 64 MiB of random data written to the disk, bypassing Linux's"

@@ -12,6 +12,7 @@
 #
 # usage: fetch.sh x86_64|arm64
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../common.sh
 . "$(dirname "$0")/../common.sh"
 
 arch=${1:-}

@@ -11,6 +11,7 @@
 #   XEN_DMA_KO  the module to put in; default: what modules-debian.sh builds
 #   env XEN_DMA_INITRAMFS  output path (default: $XEN_DMA_CACHE/dom0-ARCH/initramfs.cpio.gz)
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../common.sh
 . "$(dirname "$0")/../common.sh"
 
 arch=${1:-}

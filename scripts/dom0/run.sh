@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boots Xen 4.17 with Debian's kernel as its dom0 under QEMU (TCG): an x86 PV
-# dom0, or an Arm64 dom0 (cases arm-*). Loads xen_dma in dom0 and runs one test
+# dom0, an x86 PVH dom0 behind an emulated VT-d IOMMU (cases pvh-*), or an
+# Arm64 dom0 (cases arm-*). Loads xen_dma in dom0 and runs one test
 # case per boot (tests/dom0/init.sh).
 # Writes one line per case, "dom0-<arch>:<case> <passed> <failed> 0", to
 # $RESULTS (default: stdout). A boot that hangs, crashes, or never prints its
@@ -18,18 +19,29 @@
 #   pv-bounce     same with mode=bounce; debugfs must count bounces
 #   pv-e1000e     xen_dma on an e1000e NIC: ping 10.0.2.2 and a 16 MiB download
 #                 from a host HTTP server through QEMU's user networking
+#   pv-compare    NVMe O_DIRECT read throughput in one boot: swiotlb-xen (the
+#                 kernel's own ops) against xen_dma attached and detached at
+#                 run time through /sys/kernel/xen_dma, in the flags' mode and
+#                 (module reloaded) mode=bounce; MiB/s and ratios reported
+#   pvh-direct    x86 PVH dom0 on q35 with an emulated VT-d IOMMU: the flags
+#                 must choose mode direct, no bounce; NVMe data check
 #   demo          like pv-translate (used by demo.sh)
 #   arm-auto      Arm64 dom0, xen_dma on a virtio-blk disk, mode from the flags
-#                 (Arm dom0 is direct-mapped: direct); same data check
+#                 (Arm dom0 is auto-translated and 1:1: translate); data check
 #   arm-bounce    same with mode=bounce; debugfs must count bounces
+#   arm-nvme      like arm-auto on an NVMe disk (not in any default list: its
+#                 legacy interrupt sometimes floods dom0, making it slow)
 #   arm-demo      like arm-auto (demo.sh arm64)
+# Result lines are prefixed dom0-x86_64: or dom0-arm64: by the case's arch.
 # env:
 #   XEN_DMA_KO            x86_64 module to test (default: built by modules-debian.sh)
 #   XEN_DMA_KO_ARM64      arm64 module to test (same default)
 #   XEN_DMA_DOM0_TIMEOUT  seconds per boot (default 420)
 #   XEN_DMA_DOM0_ARGS     extra dom0 command-line words (e.g. xen_dma.pool_mb=32)
+#   XEN_DMA_COMPARE_REPS  pv-compare: runs per setting (default 3)
 #   RESULTS               file the result lines are appended to
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../common.sh
 . "$(dirname "$0")/../common.sh"
 
 cases=("$@")
@@ -39,11 +51,13 @@ lock=/tmp/xen-dma-heavy.lock
 nvme_addr=0000:00:04.0	# pinned with addr=0x4 below (x86)
 nic_addr=0000:00:05.0	# pinned with addr=0x5 below (x86)
 vblk_addr=0000:00:01.0	# pinned with addr=0x1 below (arm64)
+arm_nvme_addr=0000:00:02.0	# pinned with addr=0x2 below (arm64)
 
 for c in "${cases[@]}"; do
 	case "$c" in
-	pv-translate|pv-bounce|pv-e1000e|demo|arm-auto|arm-bounce|arm-demo) ;;
-	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, demo, arm-auto, arm-bounce, arm-demo)" ;;
+	pv-translate|pv-bounce|pv-e1000e|pv-compare|pvh-direct|demo) ;;
+	arm-auto|arm-bounce|arm-nvme|arm-demo) ;;
+	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, pv-compare, pvh-direct, demo, arm-auto, arm-bounce, arm-nvme, arm-demo)" ;;
 	esac
 done
 
@@ -90,7 +104,7 @@ start_http() {
 
 # run_case CASE: one boot; appends its result line.
 run_case() {
-	local c=$1 arch why logf params net qemu
+	local c=$1 arch why logf params net qemu disk=virtio tmo=$timeout_s
 	logf=$XEN_DMA_CACHE/logs/dom0-$c.log
 	local rc secs waited pass fail
 	arch=$(case_arch "$c")
@@ -104,7 +118,11 @@ run_case() {
 	pv-translate|demo)	params="xen_dma.devices=$nvme_addr" ;;
 	pv-bounce)		params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce" ;;
 	pv-e1000e)		params="xen_dma.devices=$nic_addr" ;;
-	arm-auto|arm-demo)	params="xen_dma.devices=$vblk_addr xen_dma_expect=direct" ;;
+	pv-compare)		params="xen_dma_reps=${XEN_DMA_COMPARE_REPS:-3}" ;;
+	pvh-direct)		params="xen_dma.devices=$nvme_addr xen_dma_expect=direct" ;;
+	arm-auto|arm-demo)	params="xen_dma.devices=$vblk_addr" ;;
+	arm-nvme)		params="xen_dma.devices=$arm_nvme_addr" disk=nvme
+				[ "$tmo" -ge 900 ] || tmo=900 ;;
 	arm-bounce)		params="xen_dma.devices=$vblk_addr xen_dma.mode=bounce" ;;
 	esac
 	net=(-nic none)
@@ -119,12 +137,20 @@ run_case() {
 
 	if [ "$arch" = x86_64 ]; then
 		local dom0_cmdline="console=hvc0 earlyprintk=xen xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
+		local machine=(-machine pc -cpu "max,-smap")
+		local xen_cmdline='console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M'
+		if [ "$c" = pvh-direct ]; then
+			# PVH dom0 behind an emulated VT-d: the IOMMU must exist
+			# before the PCI devices it translates for.
+			machine=(-machine "q35,kernel-irqchip=split" -cpu "max,-smap,-rdtscp"
+				-device "intel-iommu,intremap=on")
+			xen_cmdline="$xen_cmdline dom0=pvh iommu=1,verbose,no-sharept"
+		fi
 		# Xen's multiboot modules are comma-separated: commas inside are doubled.
 		dom0_cmdline=${dom0_cmdline//,/,,}
-		qemu=(qemu-system-x86_64 -machine pc -accel "tcg,thread=multi" -cpu "max,-smap"
+		qemu=(qemu-system-x86_64 "${machine[@]}" -accel "tcg,thread=multi"
 			-m 2048 -smp 2 -nographic -no-reboot -vga none
-			-kernel "$XEN"
-			-append 'console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M'
+			-kernel "$XEN" -append "$xen_cmdline"
 			-initrd "$KERNEL $dom0_cmdline,$initrd"
 			-drive "file=$work/disk.img,if=none,id=d0,format=raw"
 			-device "nvme,serial=xendma0,drive=d0,addr=0x4"
@@ -132,7 +158,9 @@ run_case() {
 	else
 		# No ITS under Xen: legacy interrupts (pci=nomsi). QEMU's guest-loader
 		# adds the multiboot,module nodes Xen looks for to QEMU's own dtb.
-		local dom0_cmdline="console=hvc0 earlycon=xen pci=nomsi xen_dma_case=$c xen_dma_disk=virtio $params ${XEN_DMA_DOM0_ARGS:-}"
+		local dom0_cmdline="console=hvc0 earlycon=xen pci=nomsi xen_dma_case=$c xen_dma_disk=$disk $params ${XEN_DMA_DOM0_ARGS:-}"
+		local dev=(-device "virtio-blk-pci,drive=d0,addr=0x1")
+		[ "$disk" = nvme ] && dev=(-device "nvme,serial=xendma0,drive=d0,addr=0x2")
 		dom0_cmdline=${dom0_cmdline//,/,,}
 		qemu=(qemu-system-aarch64 -machine "virt,virtualization=on,gic-version=3"
 			-accel "tcg,thread=multi" -cpu cortex-a57 -smp 2 -m 2048
@@ -141,7 +169,7 @@ run_case() {
 			-device "guest-loader,addr=0x50000000,kernel=$KERNEL,bootargs=$dom0_cmdline"
 			-device "guest-loader,addr=0x58000000,initrd=$initrd"
 			-drive "file=$work/disk.img,if=none,id=d0,format=raw"
-			-device "virtio-blk-pci,drive=d0,addr=0x1")
+			"${dev[@]}")
 	fi
 	log "$c: booting Xen + $arch dom0 (waiting for $lock first)"
 	(
@@ -149,7 +177,7 @@ run_case() {
 		flock 9
 		t0=$(date +%s.%N)
 		rc=0
-		timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null >"$logf" 2>&1 9>&- || rc=$?
+		timeout --kill-after=10 "$tmo" "${qemu[@]}" </dev/null >"$logf" 2>&1 9>&- || rc=$?
 		t1=$(date +%s.%N)
 		echo "$rc $t0 $t1 $tw" | awk '{ printf "%s %.1f %.1f\n", $1, $3 - $2, $2 - $4 }' \
 			>"$logf.status"
@@ -163,7 +191,7 @@ run_case() {
 	if ! tr -d '\r' <"$logf" | grep -q "^XEN_DMA_DONE $c "; then
 		fail=$((fail + 1))
 		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-			log "$c: FAIL: no result after ${timeout_s} s (hang), boot killed"
+			log "$c: FAIL: no result after $tmo s (hang), boot killed"
 		elif grep -qE 'Kernel panic|Panic on CPU|FATAL PAGE FAULT' "$logf"; then
 			log "$c: FAIL: crash: $(grep -m 1 -E 'Kernel panic|Panic on CPU|FATAL PAGE FAULT' "$logf" | tr -d '\r')"
 		else

@@ -10,13 +10,18 @@
 # then XEN_DMA_DONE <case>, and powers the machine off.
 #
 # Command line (after the kernel's own options):
-#   xen_dma_case=NAME        pv-translate, pv-bounce, pv-e1000e, demo, shell
+#   xen_dma_case=NAME        pv-translate, pv-bounce, pv-e1000e, pv-compare,
+#                            pvh-direct, demo, arm-*, shell
 #   xen_dma.PARAM=VALUE      passed to the module (busybox insmod does not
 #                            read /proc/cmdline, so this script does)
 #   xen_dma_mb=N             MiB written and read back (default 64)
 #   xen_dma_disk=nvme|virtio the disk to test (default nvme)
 #   xen_dma_expect=MODE      the mode the attached devices must report
 #                            (default: mode= if forced, else translate: PV)
+#   xen_dma_reps=N           pv-compare: runs per setting (default 3)
+#   xen_dma_compare=M,M      pv-compare: xen_dma modes compared with
+#                            swiotlb-xen (default auto,bounce; auto = the
+#                            flags' choice, others reload the module)
 
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
@@ -118,13 +123,30 @@ check_stats() {
 	else
 		result FAIL maps "no mapping of $dev went through xen_dma (maps=${maps:-?})"
 	fi
+	b=$(stat "$dev" bounces)
 	if [ "$EXPECT" = bounce ]; then
-		b=$(stat "$dev" bounces)
 		if [ "${b:-0}" -gt 0 ] 2>/dev/null; then
 			result PASS bounces "$b bounces, $(stat "$dev" bytes_bounced) bytes bounced"
 		else
 			result FAIL bounces "mode bounce but bounces=${b:-?}"
 		fi
+	elif [ "$EXPECT" = direct ]; then
+		if [ "${b:-x}" = 0 ]; then
+			result PASS bounces "mode direct and no bounce: the device got guest addresses as they are"
+		else
+			result FAIL bounces "mode direct but bounces=${b:-?}"
+		fi
+	fi
+	# The pools' peak use must agree with the bounce count: coherent
+	# buffers do not come from the pools, so no bounce means no slot used.
+	hw=$(sed -n 's/^high_water_slots:[[:space:]]*//p' "$DBG/pools" 2>/dev/null |
+		awk '{ s += $1 } END { print s + 0 }')
+	if [ "${b:-0}" = 0 ] && [ "$hw" = 0 ]; then
+		result PASS pool "no bounce and no pool slot ever used (high_water_slots 0)"
+	elif [ "${b:-0}" -gt 0 ] 2>/dev/null && [ "$hw" -gt 0 ]; then
+		result PASS pool "$b bounces used at most $hw pool slots at once"
+	else
+		result FAIL pool "bounces=${b:-?} but high_water_slots=$hw"
 	fi
 	f=$(stat "$dev" failures)
 	if [ "${f:-0}" = 0 ]; then
@@ -139,6 +161,29 @@ show_debugfs() {
 		[ -r "$f" ] || continue
 		say "debugfs $f (first 20 lines):"
 		head -n 20 "$f" | sed 's/^/  /'
+	done
+	show_lookups
+}
+
+# A few pfn -> bus frame translations through debugfs's lookup file: four
+# consecutive RAM pages (from the first System RAM range of 64 MiB or more,
+# at a 16 MiB-aligned pfn) and the first page of the first pool segment.
+show_lookups() {
+	[ -w "$DBG/lookup" ] || return 0
+	base=$(sed -n 's/^\([0-9a-f]*\)-\([0-9a-f]*\) : System RAM$/\1 \2/p' /proc/iomem |
+		while read -r a b; do
+			if [ $((0x$b - 0x$a)) -ge $((64 << 20)) ]; then
+				echo $((((0x$a >> 12) + 0xfff) & ~0xfff))
+				break
+			fi
+		done)
+	pfns=
+	[ -n "$base" ] && pfns="$base $((base + 1)) $((base + 2)) $((base + 3))"
+	seg=$(sed -n 's/^.* segment 0: pfn \(0x[0-9a-f]*\) .*/\1/p' "$DBG/translations" 2>/dev/null | head -n 1)
+	[ -n "$seg" ] && pfns="$pfns $((seg))"
+	say "debugfs $DBG/lookup (pfn -> bus frame the device is given):"
+	for p in $pfns; do
+		printf '%#x\n' "$p" >"$DBG/lookup" && echo "  lookup: $(cat "$DBG/lookup")"
 	done
 }
 
@@ -173,7 +218,7 @@ disk_check() {
 	for spec in 128:$MB 1024:$MB 4:$((MB < 8 ? MB : 8)); do
 		kb=${spec%:*} n=${spec#*:}
 		ta=$(cut -d' ' -f1 /proc/uptime)
-		got=$(dd if=$disk bs=${kb}k count=$((n * 1024 / kb)) iflag=direct \
+		got=$(dd if="$disk" bs="${kb}k" count=$((n * 1024 / kb)) iflag=direct \
 			2>/tmp/dd.err | sha256sum | cut -d' ' -f1)
 		want_n=$(head -c $((n * 1048576)) /tmp/pattern | sha256sum | cut -d' ' -f1)
 		tb=$(cut -d' ' -f1 /proc/uptime)
@@ -190,11 +235,12 @@ disk_check() {
 net_check() {
 	nic=$1
 	i=0
-	while [ -z "$(ls /sys/bus/pci/devices/$nic/net 2>/dev/null)" ] && [ $i -lt 100 ]; do
+	while [ -z "$(ls "/sys/bus/pci/devices/$nic/net" 2>/dev/null)" ] && [ $i -lt 100 ]; do
 		usleep 100000
 		i=$((i + 1))
 	done
-	ifc=$(ls /sys/bus/pci/devices/$nic/net 2>/dev/null | head -n 1)
+	# shellcheck disable=SC2012
+	ifc=$(ls "/sys/bus/pci/devices/$nic/net" 2>/dev/null | head -n 1)
 	if [ -z "$ifc" ]; then
 		result FAIL net "no network interface on $nic"
 		return
@@ -205,18 +251,18 @@ net_check() {
 	ip route add default via 10.0.2.2
 	# e1000e needs a moment for the link to come up.
 	i=0
-	while [ "$(cat /sys/class/net/$ifc/operstate)" != up ] && [ $i -lt 100 ]; do
+	while [ "$(cat "/sys/class/net/$ifc/"operstate)" != up ] && [ $i -lt 100 ]; do
 		usleep 100000
 		i=$((i + 1))
 	done
-	rx0=$(cat /sys/class/net/$ifc/statistics/rx_packets)
+	rx0=$(cat "/sys/class/net/$ifc/"statistics/rx_packets)
 	if out=$(ping -c 5 -W 3 10.0.2.2 2>&1); then
 		result PASS ping "$ifc: $(echo "$out" | grep 'packets transmitted')"
 	else
 		result FAIL ping "$ifc: ping 10.0.2.2 failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
 	fi
-	rx1=$(cat /sys/class/net/$ifc/statistics/rx_packets)
-	tx1=$(cat /sys/class/net/$ifc/statistics/tx_packets)
+	rx1=$(cat "/sys/class/net/$ifc/"statistics/rx_packets)
+	tx1=$(cat "/sys/class/net/$ifc/"statistics/tx_packets)
 	say "$ifc: rx_packets $rx0 -> $rx1, tx_packets $tx1"
 	# A bulk transfer when the host serves one (run.sh: xen_dma_http=PORT).
 	port=$(arg xen_dma_http "")
@@ -230,6 +276,184 @@ net_check() {
 			result FAIL download "blob over $ifc: sha256 $got, want ${want:-?} ($(tail -n 1 /tmp/wget.err))"
 		fi
 	fi
+}
+
+# Wall-clock seconds with microseconds (busybox date has no %N).
+now() { adjtimex | awk '/time.tv_sec:/ { s = $2 } /time.tv_usec:/ { u = $2 } END { printf "%d.%06d", s, u }'; }
+
+# attached DEVICE: whether /sys/kernel/xen_dma/devices lists DEVICE.
+attached() { grep -q "^$1 " "$SYS/devices" 2>/dev/null; }
+
+# disk_ready: waits (30 s at most) until $DISK is there and readable.
+disk_ready() {
+	i=0
+	while [ $i -lt 300 ]; do
+		dd if=$DISK of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null && return 0
+		usleep 100000
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# timed_read LABEL KB: reads the first $MB MiB of $DISK with O_DIRECT in KB
+# KiB requests into /dev/null, timed; appends "LABEL KB MiB/s" to /tmp/perf.
+timed_read() {
+	ta=$(now)
+	if ! dd if="$DISK" of=/dev/null bs="${2}k" count=$((MB * 1024 / $2)) iflag=direct 2>/tmp/dd.err; then
+		result FAIL read "$1: O_DIRECT read of $DISK in $2 KiB requests failed: $(tail -n 1 /tmp/dd.err)"
+		return
+	fi
+	tb=$(now)
+	rate=$(awk -v a="$ta" -v b="$tb" -v mb="$MB" 'BEGIN { printf "%.1f", mb / (b - a) }')
+	say "  $1, $2 KiB requests: $MB MiB in $(secs "$ta" "$tb") s = $rate MiB/s"
+	echo "$1 $2 $rate" >>/tmp/perf
+}
+
+# verify LABEL: untimed, checks the disk still holds the pattern ($WANT).
+verify() {
+	got=$(dd if=$DISK bs=128k count=$((MB * 8)) iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
+	if [ "$got" = "$WANT" ]; then
+		say "  $1: data read back matches"
+	else
+		result FAIL data "$1: $MB MiB read back: sha256 $got, wrote $WANT"
+		echo "$1" >>/tmp/perf.bad
+	fi
+}
+
+# measure LABEL: the timed reads (128 KiB then 1 MiB requests), then verify.
+measure() {
+	timed_read "$1" 128
+	timed_read "$1" 1024
+	verify "$1"
+}
+
+# compare_attach LABEL / compare_detach LABEL: sysfs attach/detach of $NVME
+# at run time (the NVMe driver is unbound and bound again each time).
+compare_attach() {
+	if ! echo "$NVME" >"$SYS/attach"; then
+		result FAIL attach "$1: writing $NVME to $SYS/attach failed"
+		return 1
+	fi
+	if ! attached "$NVME"; then
+		result FAIL attach "$1: $SYS/attach accepted $NVME but $SYS/devices does not list it"
+		return 1
+	fi
+	if ! disk_ready; then
+		result FAIL attach "$1: $DISK did not come back after attaching $NVME"
+		return 1
+	fi
+	result PASS attach "$1: $NVME attached at run time ($(grep "^$NVME " "$SYS/devices")), $DISK back"
+}
+compare_detach() {
+	if ! echo "$NVME" >"$SYS/detach"; then
+		result FAIL detach "$1: writing $NVME to $SYS/detach failed"
+		return 1
+	fi
+	if attached "$NVME"; then
+		result FAIL detach "$1: $SYS/devices still lists $NVME after detach"
+		return 1
+	fi
+	if ! disk_ready; then
+		result FAIL detach "$1: $DISK did not come back after detaching $NVME"
+		return 1
+	fi
+	result PASS detach "$1: $NVME detached, back on the kernel's own DMA ops (swiotlb-xen)"
+}
+
+# report KB MODE: MiB/s of xen_dma in MODE against swiotlb-xen, mean of runs.
+report() {
+	awk -v kb="$1" -v m="$2" '
+		$2 == kb && $1 == "swiotlb-xen" { s += $3; ns++; sl = sl " " $3 }
+		$2 == kb && $1 == "xen_dma-" m { x += $3; nx++; xl = xl " " $3 }
+		END {
+			if (!ns || !nx) { print "FAIL missing runs"; exit }
+			printf "PASS %s KiB requests: swiotlb-xen %.1f MiB/s (runs:%s), xen_dma %s %.1f MiB/s (runs:%s), ratio xen_dma/swiotlb-xen %.2f\n",
+				kb, s / ns, sl, m, x / nx, xl, (x / nx) / (s / ns)
+		}' /tmp/perf
+}
+
+# pv-compare: NVMe O_DIRECT read throughput in one boot, alternating the
+# kernel's own ops (swiotlb-xen) with xen_dma attached at run time through
+# sysfs, in the mode from the flags and then (module reloaded) mode=bounce.
+compare_case() {
+	reps=$(arg xen_dma_reps 3)
+	modes=$(arg xen_dma_compare "auto bounce" | tr ',' ' ')
+	: >/tmp/perf
+	rm -f /tmp/perf.bad
+	load_module || return
+	modprobe nvme || result FAIL driver "modprobe nvme failed"
+	if [ -z "$NVME" ] || ! wait_for $DISK 30 || ! disk_ready; then
+		result FAIL disk "no NVMe disk ($DISK)"
+		return
+	fi
+	if attached "$NVME"; then
+		result FAIL attach "$NVME attached before the test attached it (devices= given?)"
+		return
+	fi
+	dd if=/dev/urandom of=/tmp/pattern bs=1M count="$MB" 2>/dev/null
+	WANT=$(sha256sum </tmp/pattern | cut -d' ' -f1)
+	if ! dd if=/tmp/pattern of=$DISK bs=1M oflag=direct conv=fsync 2>/tmp/dd.err; then
+		result FAIL data "O_DIRECT write to $DISK failed: $(tail -n 1 /tmp/dd.err)"
+		return
+	fi
+	rm -f /tmp/pattern
+	say "wrote $MB MiB of random data to $DISK through swiotlb-xen; $reps runs per setting"
+	say "run: swiotlb-xen (xen_dma loaded, $NVME not attached)"
+	measure swiotlb-xen
+	for m in $modes; do
+		if [ "$m" != auto ]; then
+			if ! rmmod xen_dma; then
+				result FAIL reload "rmmod xen_dma failed"
+				break
+			fi
+			if insmod /lib/modules/xen_dma.ko mode="$m"; then
+				result PASS reload "xen_dma unloaded and loaded again with mode=$m"
+			else
+				result FAIL reload "insmod xen_dma.ko mode=$m failed"
+				break
+			fi
+		fi
+		r=1
+		while [ $r -le "$reps" ]; do
+			compare_attach "$m run $r" || break
+			mode=$(stat "$NVME" mode)
+			say "run $r: xen_dma mode $mode"
+			measure "xen_dma-$m"
+			maps=$(stat "$NVME" maps)
+			b=$(stat "$NVME" bounces)
+			say "  xen_dma stats: maps $maps, bounces $b, failures $(stat "$NVME" failures)"
+			if [ "$r" = 1 ]; then
+				if [ "${maps:-0}" -gt 0 ] 2>/dev/null; then
+					result PASS maps "$m: $maps mappings went through xen_dma (mode $mode, bounces $b)"
+				else
+					result FAIL maps "$m: no mapping went through xen_dma (maps=${maps:-?})"
+				fi
+			fi
+			compare_detach "$m run $r" || break
+			say "run $r: swiotlb-xen"
+			measure swiotlb-xen
+			r=$((r + 1))
+		done
+		# Attach once more after the detaches: re-attach must work.
+		if [ "$m" = auto ] && compare_attach "re-attach"; then
+			verify "xen_dma-re-attach"
+			compare_detach "final"
+		fi
+	done
+	for m in $modes; do
+		for kb in 128 1024; do
+			line=$(report $kb "$m")
+			r=${line%% *}
+			[ -f /tmp/perf.bad ] && r=FAIL
+			result "$r" "perf-$m-${kb}k" "${line#* }"
+		done
+	done
+	if [ -f /tmp/perf.bad ]; then
+		result FAIL data "data mismatch in: $(tr '\n' ' ' </tmp/perf.bad)"
+	else
+		result PASS data "$MB MiB read back intact after every run ($(grep -c . /tmp/perf) timed reads)"
+	fi
+	show_debugfs
 }
 
 say "case $CASE, kernel $(uname -r), cmdline: $(cat /proc/cmdline)"
@@ -260,12 +484,15 @@ case "$CASE" in
 	fi
 	show_debugfs
 	;;
-pv-*|arm-*|demo)
+pv-compare)
+	compare_case
+	;;
+pv-*|pvh-*|arm-*|demo)
 	if load_module; then
 		[ -n "$NVME" ] && attach "$NVME"
 	fi
 	for m in $DISK_MODS; do
-		modprobe $m || result FAIL driver "modprobe $m failed"
+		modprobe "$m" || result FAIL driver "modprobe $m failed"
 	done
 	if [ -z "$NVME" ]; then
 		result FAIL disk "no $DISK_KIND disk (class $DISK_CLASS) on the PCI bus"
