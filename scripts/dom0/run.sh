@@ -118,7 +118,8 @@ run_case() {
 	pv-translate|demo)	params="xen_dma.devices=$nvme_addr" ;;
 	pv-bounce)		params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce" ;;
 	pv-e1000e)		params="xen_dma.devices=$nic_addr" ;;
-	pv-compare)		params="xen_dma_reps=${XEN_DMA_COMPARE_REPS:-3}" ;;
+	pv-compare)		params="xen_dma_reps=${XEN_DMA_COMPARE_REPS:-3}"
+				[ "$tmo" -ge 900 ] || tmo=900 ;;
 	pvh-direct)		params="xen_dma.devices=$nvme_addr xen_dma_expect=direct" ;;
 	arm-auto|arm-demo)	params="xen_dma.devices=$vblk_addr" ;;
 	arm-nvme)		params="xen_dma.devices=$arm_nvme_addr" disk=nvme

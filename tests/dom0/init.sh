@@ -1,5 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+# (busybox ash: POSIX sh plus local)
 #
 # /init of the dom0 test initramfs (busybox sh). Loads xen_dma before the
 # device drivers, so their DMA goes through it, runs the case named by
@@ -19,6 +21,8 @@
 #   xen_dma_expect=MODE      the mode the attached devices must report
 #                            (default: mode= if forced, else translate: PV)
 #   xen_dma_reps=N           pv-compare: runs per setting (default 3)
+#   xen_dma_passes=N         pv-compare: reads of the MB MiB per timed run
+#                            (default 4)
 #   xen_dma_compare=M,M      pv-compare: xen_dma modes compared with
 #                            swiotlb-xen (default auto,bounce; auto = the
 #                            flags' choice, others reload the module)
@@ -54,7 +58,7 @@ nfail=0
 
 say() { echo "xen-dma-test: $*"; }
 result() {	# result PASS|FAIL CHECK DETAIL...
-	r=$1 c=$2
+	local r="$1" c="$2"
 	shift 2
 	[ "$r" = PASS ] && npass=$((npass + 1)) || nfail=$((nfail + 1))
 	echo "XEN_DMA_RESULT $CASE $r $c: $*"
@@ -296,16 +300,21 @@ disk_ready() {
 }
 
 # timed_read LABEL KB: reads the first $MB MiB of $DISK with O_DIRECT in KB
-# KiB requests into /dev/null, timed; appends "LABEL KB MiB/s" to /tmp/perf.
+# KiB requests into /dev/null, $PASSES times in a row, timed; appends
+# "LABEL KB MiB/s" to /tmp/perf.
 timed_read() {
+	local ta tb rate n=0
 	ta=$(now)
-	if ! dd if="$DISK" of=/dev/null bs="${2}k" count=$((MB * 1024 / $2)) iflag=direct 2>/tmp/dd.err; then
-		result FAIL read "$1: O_DIRECT read of $DISK in $2 KiB requests failed: $(tail -n 1 /tmp/dd.err)"
-		return
-	fi
+	while [ $n -lt "$PASSES" ]; do
+		if ! dd if="$DISK" of=/dev/null bs="${2}k" count=$((MB * 1024 / $2)) iflag=direct 2>/tmp/dd.err; then
+			result FAIL read "$1: O_DIRECT read of $DISK in $2 KiB requests failed: $(tail -n 1 /tmp/dd.err)"
+			return
+		fi
+		n=$((n + 1))
+	done
 	tb=$(now)
-	rate=$(awk -v a="$ta" -v b="$tb" -v mb="$MB" 'BEGIN { printf "%.1f", mb / (b - a) }')
-	say "  $1, $2 KiB requests: $MB MiB in $(secs "$ta" "$tb") s = $rate MiB/s"
+	rate=$(awk -v a="$ta" -v b="$tb" -v mb="$((MB * PASSES))" 'BEGIN { printf "%.1f", mb / (b - a) }')
+	say "  $1, $2 KiB requests: $((MB * PASSES)) MiB in $(secs "$ta" "$tb") s = $rate MiB/s"
 	echo "$1 $2 $rate" >>/tmp/perf
 }
 
@@ -376,7 +385,9 @@ report() {
 # kernel's own ops (swiotlb-xen) with xen_dma attached at run time through
 # sysfs, in the mode from the flags and then (module reloaded) mode=bounce.
 compare_case() {
+	local reps modes m run maps mode b kb line verdict
 	reps=$(arg xen_dma_reps 3)
+	PASSES=$(arg xen_dma_passes 4)
 	modes=$(arg xen_dma_compare "auto bounce" | tr ',' ' ')
 	: >/tmp/perf
 	rm -f /tmp/perf.bad
@@ -413,26 +424,26 @@ compare_case() {
 				break
 			fi
 		fi
-		r=1
-		while [ $r -le "$reps" ]; do
-			compare_attach "$m run $r" || break
+		run=1
+		while [ $run -le "$reps" ]; do
+			compare_attach "$m run $run" || break
 			mode=$(stat "$NVME" mode)
-			say "run $r: xen_dma mode $mode"
+			say "run $run: xen_dma mode $mode"
 			measure "xen_dma-$m"
 			maps=$(stat "$NVME" maps)
 			b=$(stat "$NVME" bounces)
 			say "  xen_dma stats: maps $maps, bounces $b, failures $(stat "$NVME" failures)"
-			if [ "$r" = 1 ]; then
+			if [ "$run" = 1 ]; then
 				if [ "${maps:-0}" -gt 0 ] 2>/dev/null; then
 					result PASS maps "$m: $maps mappings went through xen_dma (mode $mode, bounces $b)"
 				else
 					result FAIL maps "$m: no mapping went through xen_dma (maps=${maps:-?})"
 				fi
 			fi
-			compare_detach "$m run $r" || break
-			say "run $r: swiotlb-xen"
+			compare_detach "$m run $run" || break
+			say "run $run: swiotlb-xen"
 			measure swiotlb-xen
-			r=$((r + 1))
+			run=$((run + 1))
 		done
 		# Attach once more after the detaches: re-attach must work.
 		if [ "$m" = auto ] && compare_attach "re-attach"; then
@@ -443,9 +454,9 @@ compare_case() {
 	for m in $modes; do
 		for kb in 128 1024; do
 			line=$(report $kb "$m")
-			r=${line%% *}
-			[ -f /tmp/perf.bad ] && r=FAIL
-			result "$r" "perf-$m-${kb}k" "${line#* }"
+			verdict=${line%% *}
+			[ -f /tmp/perf.bad ] && verdict=FAIL
+			result "$verdict" "perf-$m-${kb}k" "${line#* }"
 		done
 	done
 	if [ -f /tmp/perf.bad ]; then
