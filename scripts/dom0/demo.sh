@@ -108,7 +108,7 @@ if [ -n "$lookups" ]; then
 		[[ $p == 0x* && $b == 0x* ]] || continue
 		d=$((b - p))
 		if [ -z "$delta" ]; then delta=$d; elif [ "$d" != "$delta" ]; then mixed=1; fi
-	done <<<"$lookups"
+	done < <(head -n 4 <<<"$lookups")
 	[ -z "$mixed" ] || delta=''
 	if [ "$delta" = 0 ]; then
 		say "  Every page probed has bus frame = pfn: dom0's memory is mapped 1:1, so the"
@@ -119,8 +119,13 @@ if [ -n "$lookups" ]; then
 		say "  promises that; without the translation the disk would read and write"
 		say "  someone else's memory."
 	fi
-	say "  (the last line is the first page of the module's own bounce pool, which is"
-	say "   machine-contiguous by construction)"
+	say "  The last line is the first page of the module's own bounce pool: the module"
+	if [ -n "$delta" ] && [ "$delta" != 0 ]; then
+	say "  traded those pages with Xen for machine-contiguous memory, so they sit"
+	say "  somewhere else in machine memory than the other pages."
+	else
+	say "  keeps it machine-contiguous, so a buffer copied there needs one address only."
+	fi
 fi
 hw=$(sed -n 's/^  high_water_slots: //p' <<<"$con" | head -n 1)
 if [ -n "$(value maps)" ]; then

@@ -9,7 +9,11 @@
 # usage: initramfs.sh ARCH [XEN_DMA_KO]
 #   ARCH        x86_64 or arm64
 #   XEN_DMA_KO  the module to put in; default: what modules-debian.sh builds
-#   env XEN_DMA_INITRAMFS  output path (default: $XEN_DMA_CACHE/dom0-ARCH/initramfs.cpio.gz)
+#   env XEN_DMA_INITRAMFS  output path (default: $XEN_DMA_CACHE/dom0-ARCH/initramfs.cpio.gz,
+#                          initramfs-foreign.cpio.gz with XEN_DMA_TOOLSTACK=1)
+#   env XEN_DMA_TOOLSTACK=1  x86_64: add Xen's toolstack, the backend modules
+#                          and a domU (kernel + initramfs in /domu) for the
+#                          foreign-pages cases (scripts/dom0/toolstack.sh)
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../common.sh
 . "$(dirname "$0")/../common.sh"
@@ -20,6 +24,11 @@ x86_64)	want_mods="nvme e1000e crct10dif_generic crct10dif-pclmul crc64_rocksoft
 arm64)	want_mods="nvme virtio_pci virtio_blk crct10dif_generic crct10dif-ce crc64_rocksoft_generic" ;;
 *)	die "usage: $0 x86_64|arm64 [xen_dma.ko]" ;;
 esac
+toolstack=${XEN_DMA_TOOLSTACK:-0}
+if [ "$toolstack" = 1 ]; then
+	[ "$arch" = x86_64 ] || die "XEN_DMA_TOOLSTACK=1 is for x86_64 only"
+	want_mods="$want_mods xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-blkback"
+fi
 ko=${2:-}
 if [ -z "$ko" ]; then
 	ko=$("$XEN_DMA_TOP/scripts/modules-debian.sh" "$arch" | tail -n 1)
@@ -27,8 +36,10 @@ fi
 [ -f "$ko" ] || die "no module at '$ko'"
 
 eval "$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" "$arch")"
-out=${XEN_DMA_INITRAMFS:-$XEN_DMA_CACHE/dom0-$arch/initramfs.cpio.gz}
-stage=$XEN_DMA_CACHE/dom0-$arch/initramfs.d
+suffix=
+[ "$toolstack" = 1 ] && suffix=-foreign
+out=${XEN_DMA_INITRAMFS:-$XEN_DMA_CACHE/dom0-$arch/initramfs$suffix.cpio.gz}
+stage=$XEN_DMA_CACHE/dom0-$arch/initramfs$suffix.d
 src=$MODROOT/lib/modules/$KVER
 dst=$stage/lib/modules/$KVER
 rm -rf "$stage"
@@ -54,6 +65,23 @@ for f in "${!picked[@]}"; do
 done
 cp "$src"/modules.{builtin,builtin.modinfo,order} "$dst/" 2>/dev/null || true
 depmod -b "$stage" "$KVER"
+
+if [ "$toolstack" = 1 ]; then
+	eval "$("$XEN_DMA_TOP/scripts/dom0/toolstack.sh")"
+	# Libraries, the toolstack's own tree, its configuration and hotplug
+	# scripts; of bash and util-linux only bash and flock.
+	for d in lib lib64 usr/lib/x86_64-linux-gnu usr/lib/xen-4.17 etc/xen; do
+		[ -d "$TOOLROOT/$d" ] || continue
+		mkdir -p "$stage/$d"
+		cp -a "$TOOLROOT/$d/." "$stage/$d/"
+	done
+	mkdir -p "$stage/usr/bin" "$stage/domu"
+	cp -a "$TOOLROOT"/usr/bin/xenstore* "$stage/usr/bin/"
+	cp -a "$TOOLROOT/bin/bash" "$stage/bin/bash"
+	cp -a "$TOOLROOT/usr/bin/flock" "$stage/usr/bin/flock"
+	cp "$KERNEL" "$stage/domu/vmlinuz"
+	cp "$DOMU_INITRD" "$stage/domu/initrd.gz"
+fi
 
 mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |

@@ -26,6 +26,11 @@
 #   pvh-direct    x86 PVH dom0 on q35 with an emulated VT-d IOMMU: the flags
 #                 must choose mode direct, no bounce; NVMe data check
 #   demo          like pv-translate (used by demo.sh)
+#   pv-foreign    x86 PV dom0 running Xen's toolstack: xl creates a PV domU
+#                 whose disk is the NVMe (xen-blkback, no persistent grants);
+#                 the domU writes and reads back 64 MiB with O_DIRECT; dom0's
+#                 NVMe DMA to the domU's pages must count as foreign in xen_dma
+#   pv-foreign-bounce  same with mode=bounce; bounces must be counted
 #   arm-auto      Arm64 dom0, xen_dma on a virtio-blk disk, mode from the flags
 #                 (Arm dom0 is auto-translated and 1:1: translate); data check
 #   arm-bounce    same with mode=bounce; debugfs must count bounces
@@ -56,19 +61,21 @@ arm_nvme_addr=0000:00:02.0	# pinned with addr=0x2 below (arm64)
 for c in "${cases[@]}"; do
 	case "$c" in
 	pv-translate|pv-bounce|pv-e1000e|pv-compare|pvh-direct|demo) ;;
+	pv-foreign|pv-foreign-bounce) ;;
 	arm-auto|arm-bounce|arm-nvme|arm-demo) ;;
-	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, pv-compare, pvh-direct, demo, arm-auto, arm-bounce, arm-nvme, arm-demo)" ;;
+	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, pv-compare, pvh-direct, pv-foreign, pv-foreign-bounce, demo, arm-auto, arm-bounce, arm-nvme, arm-demo)" ;;
 	esac
 done
 
 case_arch() { case "$1" in arm-*) echo arm64 ;; *) echo x86_64 ;; esac; }
 
 mkdir -p "$XEN_DMA_CACHE/logs"
-# setup ARCH: fetch, module, initramfs for ARCH (built once per run); sets
-# XEN KERNEL initrd work. On failure returns 1 with the reason in $why.
+# setup ARCH [foreign]: fetch, module, initramfs for ARCH (built once per
+# run; "foreign": the one with Xen's toolstack and a domU); sets XEN KERNEL
+# initrd work. On failure returns 1 with the reason in $why.
 declare -A setup_done=()
 setup() {
-	local a=$1 qemu=qemu-system-x86_64 paths ko=${XEN_DMA_KO:-}
+	local a=$1 flavour=${2:-} qemu=qemu-system-x86_64 paths ko=${XEN_DMA_KO:-}
 	[ "$a" = arm64 ] && qemu=qemu-system-aarch64 ko=${XEN_DMA_KO_ARM64:-}
 	command -v $qemu >/dev/null ||
 		{ why="$qemu missing (apt-get install qemu-system-x86 qemu-system-arm)"; return 1; }
@@ -76,11 +83,13 @@ setup() {
 		{ why="scripts/dom0/fetch.sh $a failed"; return 1; }
 	eval "$paths"
 	work=$XEN_DMA_CACHE/dom0-$a
-	initrd=$work/initramfs.cpio.gz
-	if [ -z "${setup_done[$a]:-}" ]; then
-		"$XEN_DMA_TOP/scripts/dom0/initramfs.sh" "$a" ${ko:+"$ko"} >/dev/null ||
-			{ why="building the $a module or initramfs failed"; return 1; }
-		setup_done[$a]=1
+	initrd=$work/initramfs${flavour:+-$flavour}.cpio.gz
+	if [ -z "${setup_done[$a$flavour]:-}" ]; then
+		local ts=0
+		[ "$flavour" = foreign ] && ts=1
+		XEN_DMA_TOOLSTACK=$ts "$XEN_DMA_TOP/scripts/dom0/initramfs.sh" "$a" ${ko:+"$ko"} >/dev/null ||
+			{ why="building the $a module or initramfs${flavour:+ ($flavour)} failed"; return 1; }
+		setup_done[$a$flavour]=1
 	fi
 }
 
@@ -104,11 +113,12 @@ start_http() {
 
 # run_case CASE: one boot; appends its result line.
 run_case() {
-	local c=$1 arch why logf params net qemu disk=virtio tmo=$timeout_s
+	local c=$1 arch why logf params net qemu disk=virtio tmo=$timeout_s flavour=
 	logf=$XEN_DMA_CACHE/logs/dom0-$c.log
 	local rc secs waited pass fail
 	arch=$(case_arch "$c")
-	if ! setup "$arch"; then
+	case "$c" in pv-foreign*) flavour=foreign ;; esac
+	if ! setup "$arch" $flavour; then
 		log "$c: setup failed: $why"
 		echo "setup failed: $why" >"$logf"
 		echo "dom0-$arch:$c 0 1 0" >>"${RESULTS:-/dev/stdout}"
@@ -121,6 +131,10 @@ run_case() {
 	pv-compare)		params="xen_dma_reps=${XEN_DMA_COMPARE_REPS:-3}"
 				[ "$tmo" -ge 900 ] || tmo=900 ;;
 	pvh-direct)		params="xen_dma.devices=$nvme_addr xen_dma_expect=direct" ;;
+	pv-foreign)		params="xen_dma.devices=$nvme_addr"
+				[ "$tmo" -ge 900 ] || tmo=900 ;;
+	pv-foreign-bounce)	params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce"
+				[ "$tmo" -ge 900 ] || tmo=900 ;;
 	arm-auto|arm-demo)	params="xen_dma.devices=$vblk_addr" ;;
 	arm-nvme)		params="xen_dma.devices=$arm_nvme_addr" disk=nvme
 				[ "$tmo" -ge 900 ] || tmo=900 ;;
@@ -132,9 +146,9 @@ run_case() {
 		params="$params xen_dma_http=$http_port"
 		net=(-netdev "user,id=n0" -device "e1000e,netdev=n0,addr=0x5")
 	fi
-	# A fresh, zeroed disk each boot: stale data cannot pass the check.
-	rm -f "$work/disk.img"
-	truncate -s 256M "$work/disk.img"
+	# A fresh, zeroed disk each boot (made once the lock is held, one per
+	# case: concurrent runs must not share it): stale data cannot pass.
+	local img=$work/disk-$c.img
 
 	if [ "$arch" = x86_64 ]; then
 		local dom0_cmdline="console=hvc0 earlyprintk=xen xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
@@ -153,7 +167,7 @@ run_case() {
 			-m 2048 -smp 2 -nographic -no-reboot -vga none
 			-kernel "$XEN" -append "$xen_cmdline"
 			-initrd "$KERNEL $dom0_cmdline,$initrd"
-			-drive "file=$work/disk.img,if=none,id=d0,format=raw"
+			-drive "file=$img,if=none,id=d0,format=raw"
 			-device "nvme,serial=xendma0,drive=d0,addr=0x4"
 			"${net[@]}")
 	else
@@ -169,17 +183,22 @@ run_case() {
 			-kernel "$XEN" -append 'console=dtuart dom0_mem=1024M,max:1024M'
 			-device "guest-loader,addr=0x50000000,kernel=$KERNEL,bootargs=$dom0_cmdline"
 			-device "guest-loader,addr=0x58000000,initrd=$initrd"
-			-drive "file=$work/disk.img,if=none,id=d0,format=raw"
+			-drive "file=$img,if=none,id=d0,format=raw"
 			"${dev[@]}")
 	fi
 	log "$c: booting Xen + $arch dom0 (waiting for $lock first)"
 	(
 		tw=$(date +%s.%N)
 		flock 9
+		rm -f "$img"
+		truncate -s 256M "$img"
 		t0=$(date +%s.%N)
 		rc=0
-		timeout --kill-after=10 "$tmo" "${qemu[@]}" </dev/null >"$logf" 2>&1 9>&- || rc=$?
+		# --foreground: QEMU stays in our process group, so killing the
+		# caller's group (kill -- -PGID) ends it too.
+		timeout --foreground --kill-after=10 "$tmo" "${qemu[@]}" </dev/null >"$logf" 2>&1 9>&- || rc=$?
 		t1=$(date +%s.%N)
+		rm -f "$img"
 		echo "$rc $t0 $t1 $tw" | awk '{ printf "%s %.1f %.1f\n", $1, $3 - $2, $2 - $4 }' \
 			>"$logf.status"
 	) 9>"$lock"

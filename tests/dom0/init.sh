@@ -467,6 +467,113 @@ compare_case() {
 	show_debugfs
 }
 
+# bg_log NAME CMD...: runs a daemon, its output in /tmp/NAME.log.
+bg_log() {
+	name=$1
+	shift
+	"$@" >"/tmp/$name.log" 2>&1 &
+}
+
+# start_toolstack: xenfs, the backend drivers' devices, xenstored,
+# xen-init-dom0 and xenconsoled (guest consoles logged to files).
+start_toolstack() {
+	export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
+	for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd; do
+		modprobe "$m" || { result FAIL toolstack "modprobe $m failed"; return 1; }
+	done
+	mkdir -p /proc/xen /dev/pts /var/run/xen /var/run/xenstored /var/lib/xen/dump \
+		/var/lib/xenstored /var/log/xen/console /var/lock /run
+	mount -t xenfs xenfs /proc/xen
+	mount -t devpts devpts /dev/pts
+	# devtmpfs lacks these; the hotplug scripts' locking loops without them.
+	ln -sf /proc/self/fd /dev/fd
+	ln -sf /proc/self/fd/0 /dev/stdin
+	ln -sf /proc/self/fd/1 /dev/stdout
+	ln -sf /proc/self/fd/2 /dev/stderr
+	bg_log xenstored xenstored --no-fork --pid-file /var/run/xenstored.pid
+	i=0
+	until xenstore-exists /local 2>/dev/null || [ $i -gt 100 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+	if ! xen-init-dom0 >/tmp/xen-init-dom0.log 2>&1; then
+		result FAIL toolstack "xen-init-dom0 failed: $(tail -n 2 /tmp/xen-init-dom0.log | tr '\n' ' ')"
+		return 1
+	fi
+	bg_log xenconsoled xenconsoled --interactive --log=guest --log-dir=/var/log/xen/console
+	usleep 500000
+	result PASS toolstack "xenstored, xen-init-dom0 and xenconsoled running"
+}
+
+# pv-foreign*: a PV domU whose disk is dom0's NVMe through xen-blkback; the
+# domU's I/O makes dom0's NVMe driver DMA to the domU's grant-mapped pages:
+# foreign pages for xen_dma.
+foreign_case() {
+	load_module || return
+	[ -n "$NVME" ] && attach "$NVME"
+	modprobe nvme || result FAIL driver "modprobe nvme failed"
+	if [ -z "$NVME" ] || ! wait_for $DISK 30; then
+		result FAIL disk "no NVMe disk ($DISK)"
+		return
+	fi
+	# Every request maps fresh domU pages (no persistent grants).
+	modprobe xen-blkback feature_persistent=0 ||
+		{ result FAIL driver "modprobe xen-blkback failed"; return; }
+	start_toolstack || return
+	cat >/etc/xen/domu.cfg <<-EOF
+	name = "domu"
+	kernel = "/domu/vmlinuz"
+	ramdisk = "/domu/initrd.gz"
+	extra = "console=hvc0 quiet xen_dma_mb=$MB"
+	memory = 384
+	vcpus = 1
+	disk = [ 'phy:$DISK,xvda,w' ]
+	on_poweroff = "destroy"
+	on_crash = "destroy"
+	EOF
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	if xl create /etc/xen/domu.cfg >/tmp/xl.log 2>&1; then
+		result PASS domu "xl create: PV domU with disk phy:$DISK (xen-blkback, no persistent grants)"
+	else
+		result FAIL domu "xl create failed: $(tail -n 3 /tmp/xl.log | tr '\n' ' ')"
+		sed 's/^/  xl: /' /tmp/xl.log
+		return
+	fi
+	# Until the domU powers itself off (on_poweroff=destroy).
+	tmo=$(arg xen_dma_domu_timeout 600)
+	i=0
+	while xl list domu >/dev/null 2>&1 && [ $i -lt $((tmo * 2)) ]; do
+		usleep 500000
+		i=$((i + 1))
+	done
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	con=/var/log/xen/console/guest-domu.log
+	if xl list domu >/dev/null 2>&1; then
+		result FAIL domu "the domU still runs after $tmo s; destroyed"
+		xl destroy domu
+	fi
+	say "domU ran for $(secs "$t0" "$t1") s; its console:"
+	tr -d '\r' <"$con" | sed 's/^/  domU: /'
+	if ! grep -q '^XEN_DMA_DOMU_DONE' "$con" 2>/dev/null; then
+		result FAIL domu "the domU did not finish its test (console $con)"
+	fi
+	tr -d '\r' <"$con" | sed -nE 's/^XEN_DMA_DOMU (PASS|FAIL) ([^:]*): /\1 domu-\2 /p' >/tmp/domu.res
+	while read -r v c d; do
+		result "$v" "$c" "$d"
+	done </tmp/domu.res
+	check_stats "$NVME"
+	fo=$(stat "$NVME" foreign)
+	if [ "${fo:-0}" -gt 0 ] 2>/dev/null; then
+		result PASS foreign "$fo mappings of the domU's (foreign) pages went through xen_dma"
+	else
+		result FAIL foreign "no foreign page went through xen_dma (foreign=${fo:-?})"
+	fi
+	for f in xenstored xenconsoled; do
+		[ -s /tmp/$f.log ] && sed "s/^/  $f: /" /tmp/$f.log
+	done
+	show_debugfs
+}
+
 say "case $CASE, kernel $(uname -r), cmdline: $(cat /proc/cmdline)"
 if [ -r /sys/hypervisor/type ]; then
 	say "hypervisor: $(cat /sys/hypervisor/type) $(cat /sys/hypervisor/version/major 2>/dev/null).$(cat /sys/hypervisor/version/minor 2>/dev/null)"
@@ -497,6 +604,9 @@ case "$CASE" in
 	;;
 pv-compare)
 	compare_case
+	;;
+pv-foreign*)
+	foreign_case
 	;;
 pv-*|pvh-*|arm-*|demo)
 	if load_module; then

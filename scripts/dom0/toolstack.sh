@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# For the foreign-pages cases (pv-foreign*): unpacks Debian's Xen toolstack
+# (xl, xenstored, xenconsoled, xen-init-dom0, the hotplug scripts) with the
+# libraries it needs, bash and flock (the block hotplug script wants both),
+# into a tree that initramfs.sh copies into dom0's initramfs; and builds the
+# domU's own initramfs (busybox, xen-blkfront, tests/dom0/domu-init.sh).
+# Everything comes from Debian's archive via `apt-get download` + `dpkg -x`:
+# no maintainer script runs, nothing is taken from the host.
+# Idempotent. Prints shell assignments:
+#
+#   eval "$(scripts/dom0/toolstack.sh)"
+#   TOOLROOT=...   the unpacked tree (copy lib*, usr/lib*, etc/xen, ...)
+#   DOMU_INITRD=... the domU's initramfs (cpio.gz)
+#
+# usage: toolstack.sh   (x86_64 only)
+set -euo pipefail
+# shellcheck source=SCRIPTDIR/../common.sh
+. "$(dirname "$0")/../common.sh"
+
+eval "$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" x86_64)"
+debs=$XEN_DMA_CACHE/debs
+top=$XEN_DMA_CACHE/dom0-x86_64/toolstack
+root=$top/root
+# The toolstack and every library its binaries need (objdump -p NEEDED,
+# closed over), plus bash and util-linux (flock) for the hotplug scripts.
+pkgs="xen-utils-4.17 xen-utils-common xenstore-utils libxencall1 libxenevtchn1
+libxenforeignmemory1 libxengnttab1 libxenmisc4.17 libxenstore4 libxentoollog1
+libxenhypfs1 libxendevicemodel1 libxentoolcore1 libyajl2 libc6 libgcc-s1 bash
+util-linux libtinfo6 libncurses6 libext2fs2 liblzma5 libuuid1 libzstd1 zlib1g"
+stamp=$top/.unpacked
+
+newest_deb() {
+	local f
+	for f in "$debs/$1"_*_amd64.deb "$debs/$1"_*_all.deb; do
+		if [ -e "$f" ]; then echo "$f"; fi
+	done | sort -V | tail -n 1
+}
+
+if [ ! -e "$stamp" ]; then
+	mkdir -p "$debs"
+	rm -rf "$root"
+	mkdir -p "$root"
+	for p in $pkgs; do
+		deb=$(newest_deb "$p")
+		if [ -z "$deb" ]; then
+			log "downloading $p"
+			(cd "$debs" && apt-get -o APT::Sandbox::User=root download -qq "$p:amd64") ||
+				die "apt-get download $p failed"
+			deb=$(newest_deb "$p")
+			[ -n "$deb" ] || die "no .deb of $p in $debs"
+		fi
+		dpkg -x "$deb" "$root"
+	done
+	# Every NEEDED library of the binaries used must be in the tree.
+	missing=$(for b in usr/lib/xen-4.17/bin/{xl,xenstored,xenconsoled,xen-init-dom0} \
+		bin/bash usr/bin/flock usr/bin/xenstore; do
+			objdump -p "$root/$b" | awk '/NEEDED/ { print $2 }'
+		done | sort -u | while read -r lib; do
+			[ -n "$(find "$root" -name "$lib" -print -quit)" ] || echo "$lib"
+		done)
+	[ -z "$missing" ] || die "libraries missing from the toolstack tree: $missing"
+	touch "$stamp"
+fi
+
+# The domU: busybox, xen-blkfront and its dependencies, domu-init.sh as /init.
+stage=$top/domu.d
+out=$top/domu-initramfs.cpio.gz
+src=$MODROOT/lib/modules/$KVER
+dst=$stage/lib/modules/$KVER
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp} "$dst"
+install -m 0755 "$BUSYBOX" "$stage/bin/busybox"
+ln -s busybox "$stage/bin/sh"
+install -m 0755 "$XEN_DMA_TOP/tests/dom0/domu-init.sh" "$stage/init"
+line=$(grep -E '/xen-blkfront\.ko(\.[a-z]+)?:' "$src/modules.dep") ||
+	die "xen-blkfront not in $KVER"
+for f in ${line/:/}; do
+	mkdir -p "$(dirname "$dst/$f")"
+	cp "$src/$f" "$dst/$f"
+done
+cp "$src"/modules.{builtin,builtin.modinfo,order} "$dst/" 2>/dev/null || true
+depmod -b "$stage" "$KVER"
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"
+
+echo "TOOLROOT=$root"
+echo "DOMU_INITRD=$out"
