@@ -13,15 +13,22 @@ for arch in "$@"; do
 	kdir=$("$XEN_DMA_TOP/scripts/debian-headers.sh" "$arch")
 	out=$XEN_DMA_CACHE/module-$arch
 	mkdir -p "$out"
-	rsync -a --delete --exclude .git --exclude '*.o' --exclude '*.ko' \
-		--exclude '*.cmd' --exclude '*.mod*' --exclude Module.symvers \
-		--exclude modules.order \
-		"$XEN_DMA_TOP/" "$out/src/"
-	# The sources are copied fresh, so keep the old objects by timestamp.
 	case "$arch" in
 	arm64)	cross=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) ;;
 	*)	cross=() ;;
 	esac
-	make -s -C "$kdir" M="$out/src" CONFIG_XEN_DMA=m "${cross[@]}" modules >&2
-	echo "$out/src/xen_dma.ko"
+	# One build per arch at a time; the finished module is then copied
+	# whole, so a reader never sees one half-written or from another tree.
+	(
+		flock 9
+		rsync -a --delete --exclude .git --exclude '*.o' --exclude '*.ko' \
+			--exclude '*.cmd' --exclude '*.mod*' --exclude Module.symvers \
+			--exclude modules.order \
+			"$XEN_DMA_TOP/" "$out/src/"
+		make -s -C "$kdir" M="$out/src" CONFIG_XEN_DMA=m "${cross[@]}" \
+			modules >&2
+		cp "$out/src/xen_dma.ko" "$out/xen_dma.ko.tmp"
+		mv "$out/xen_dma.ko.tmp" "$out/xen_dma.ko"
+	) 9>"$out/.lock"
+	echo "$out/xen_dma.ko"
 done

@@ -8,14 +8,14 @@
 #
 # usage: test.sh [JOB...]
 #   jobs: kunit-x86_64 kunit-arm64 check module-x86_64 module-arm64
-#         dom0-x86_64 (default: all)
+#         dom0-x86_64 dom0-arm64 (default: all)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 jobs=("$@")
 [ ${#jobs[@]} -gt 0 ] ||
 	jobs=(kunit-x86_64 kunit-arm64 check module-x86_64 module-arm64
-	      dom0-x86_64)
+	      dom0-x86_64 dom0-arm64)
 
 "$XEN_DMA_TOP/scripts/install-deps.sh" kunit
 "$XEN_DMA_TOP/scripts/prepare-ksrc.sh"
@@ -23,6 +23,11 @@ jobs=("$@")
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 start=$SECONDS
+# The real-dom0 cases of each arch (scripts/dom0/run.sh lists them all).
+dom0_x86_64_cases=(pv-translate pv-bounce pv-e1000e pvh-direct pv-foreign
+		   pv-foreign-bounce pv-compare)
+dom0_arm64_cases=(arm-auto arm-bounce)
+
 for job in "${jobs[@]}"; do
 	case "$job" in
 	kunit-x86_64|kunit-arm64)
@@ -39,8 +44,11 @@ for job in "${jobs[@]}"; do
 		fi ;;
 	dom0-x86_64)
 		# Real Xen dom0s under QEMU; each case adds its own line.
-		RESULTS=$results "$XEN_DMA_TOP/scripts/dom0/run.sh" ||
-			echo "$job 0 1 0" >>"$results" ;;
+		RESULTS=$results "$XEN_DMA_TOP/scripts/dom0/run.sh" \
+			"${dom0_x86_64_cases[@]}" || echo "$job 0 1 0" >>"$results" ;;
+	dom0-arm64)
+		RESULTS=$results "$XEN_DMA_TOP/scripts/dom0/run.sh" \
+			"${dom0_arm64_cases[@]}" || echo "$job 0 1 0" >>"$results" ;;
 	check)
 		"$XEN_DMA_TOP/scripts/check.sh" "$results" ||
 			echo "check 0 1 0" >>"$results" ;;
