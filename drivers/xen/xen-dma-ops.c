@@ -479,27 +479,30 @@ static size_t xen_dma_max_mapping_size(struct device *dev)
 }
 
 /**
- * xen_dma_map_ops - the template each attached device gets a copy of
- * @map_page: bus address of a page range, bounced when the mode needs it
- * @unmap_page: copy a bounced FROM_DEVICE/BIDIRECTIONAL mapping back
- *	(unless %DMA_ATTR_SKIP_CPU_SYNC) and free its slots
- * @map_sg: map_page for each entry; on failure nothing stays mapped
- * @unmap_sg: unmap_page for each entry
- * @sync_single_for_cpu: copy a bounced range out (FROM_DEVICE, BIDIRECTIONAL)
- * @sync_single_for_device: copy a bounced range in (TO_DEVICE, BIDIRECTIONAL)
- * @sync_sg_for_cpu: sync_single_for_cpu for each entry
- * @sync_sg_for_device: sync_single_for_device for each entry
- * @alloc: zeroed coherent memory, bus-contiguous below the coherent mask
- * @free: give back what @alloc gave
- * @alloc_pages: @alloc, returning the pages
- * @free_pages: give back what @alloc_pages gave
- * @mmap: map coherent memory into user space
- * @get_sgtable: describe coherent memory as a one-entry sg table
- * @map_resource: bus address of MMIO, never bounced
- * @unmap_resource: nothing to undo
- * @dma_supported: true when the device's pool has a segment below the mask
- * @get_required_mask: the mask with which nothing needs to bounce
- * @max_mapping_size: the largest mapping that can bounce
+ * DOC: xen_dma_map_ops
+ *
+ * The template each attached device gets a copy of. Its members:
+ *
+ * - map_page: bus address of a page range, bounced when the mode needs it
+ * - unmap_page: copy a bounced FROM_DEVICE/BIDIRECTIONAL mapping back
+ *   (unless %DMA_ATTR_SKIP_CPU_SYNC) and free its slots
+ * - map_sg: map_page for each entry; on failure nothing stays mapped
+ * - unmap_sg: unmap_page for each entry
+ * - sync_single_for_cpu: copy a bounced range out (FROM_DEVICE, BIDIRECTIONAL)
+ * - sync_single_for_device: copy a bounced range in (TO_DEVICE, BIDIRECTIONAL)
+ * - sync_sg_for_cpu: sync_single_for_cpu for each entry
+ * - sync_sg_for_device: sync_single_for_device for each entry
+ * - alloc: zeroed coherent memory, bus-contiguous below the coherent mask
+ * - free: give back what alloc gave
+ * - alloc_pages: alloc, returning the pages
+ * - free_pages: give back what alloc_pages gave
+ * - mmap: map coherent memory into user space
+ * - get_sgtable: describe coherent memory as a one-entry sg table
+ * - map_resource: bus address of MMIO, never bounced
+ * - unmap_resource: nothing to undo
+ * - dma_supported: true when the device's pool has a segment below the mask
+ * - get_required_mask: the mask with which nothing needs to bounce
+ * - max_mapping_size: the largest mapping that can bounce
  */
 const struct dma_map_ops xen_dma_map_ops = {
 	.map_page = xen_dma_map_page,
