@@ -88,17 +88,24 @@ static struct pci_dev *find_pci_device(const char *text)
 	return pdev;
 }
 
-/* Unbinds @dev's driver; returns whether one was bound. */
-static bool unbind_driver(struct device *dev)
+/*
+ * Unbinds @dev's driver and returns with the device lock held and no driver
+ * bound, so that no probe can run while the ops change; returns whether a
+ * driver was bound. device_release_driver() takes the lock itself, hence the
+ * loop for a driver that binds in between.
+ */
+static bool unbind_and_lock(struct device *dev)
 {
-	bool bound;
+	bool bound = false;
 
-	device_lock(dev);
-	bound = dev->driver;
-	device_unlock(dev);
-	if (bound)
+	for (;;) {
+		device_lock(dev);
+		if (!dev->driver)
+			return bound;
+		device_unlock(dev);
 		device_release_driver(dev);
-	return bound;
+		bound = true;
+	}
 }
 
 static void rebind_driver(struct device *dev)
@@ -116,8 +123,9 @@ static int attach_device(struct device *dev)
 
 	if (xen_dma_device_find(xen_dma_attach_backend, dev))
 		return -EEXIST;
-	bound = unbind_driver(dev);
+	bound = unbind_and_lock(dev);
 	xdev = xen_dma_device_attach(xen_dma_attach_backend, dev);
+	device_unlock(dev);
 	if (!IS_ERR(xdev))
 		xen_dma_debugfs_add_device(xdev);
 	if (bound)
@@ -133,20 +141,23 @@ static int attach_device(struct device *dev)
  */
 static int detach_device(struct xen_dma_device *xdev, bool force)
 {
-	struct device *dev = xdev->dev;
-	bool bound = unbind_driver(dev);
+	struct device *dev = get_device(xdev->dev);
+	bool bound;
 	int ret;
 
 	xen_dma_debugfs_remove_device(xdev);
+	bound = unbind_and_lock(dev);
 	ret = xen_dma_device_detach(xdev);
 	if (ret == -EBUSY && force) {
 		xen_dma_device_release_ops(xdev);
 		ret = 0;
-	} else if (ret) {
-		xen_dma_debugfs_add_device(xdev);
 	}
+	device_unlock(dev);
+	if (ret)
+		xen_dma_debugfs_add_device(xdev);
 	if (bound)
 		rebind_driver(dev);
+	put_device(dev);
 	return ret;
 }
 
@@ -231,30 +242,23 @@ int xen_dma_attach_list(const char *list)
 }
 
 /*
- * Binds happen inside attach_device() and detach_device(), with
- * xen_dma_attach_lock held: the bind case takes only the backend's lock.
+ * Runs with the device lock held, inside really_probe(), possibly under
+ * attach_device() or detach_device(): it takes only the backend's lock.
+ * A removed device is not detached here: taking xen_dma_attach_lock under
+ * the bus notifier lock could deadlock against attach, which takes them the
+ * other way round. Its context holds a reference to the device and is freed
+ * at detach through sysfs or at unload.
  */
 static int xen_dma_bus_notify(struct notifier_block *nb, unsigned long action,
 			      void *data)
 {
 	struct device *dev = data;
-	struct xen_dma_device *xdev;
 
-	switch (action) {
-	case BUS_NOTIFY_BIND_DRIVER:
-		if (xen_dma_device_claim_ops(xen_dma_attach_backend, dev))
-			dev_dbg(dev, "xen_dma: ops installed again after dma_configure\n");
-		return NOTIFY_OK;
-	case BUS_NOTIFY_DEL_DEVICE:
-		mutex_lock(&xen_dma_attach_lock);
-		xdev = xen_dma_device_find(xen_dma_attach_backend, dev);
-		if (xdev)
-			detach_device(xdev, true);
-		mutex_unlock(&xen_dma_attach_lock);
-		return NOTIFY_OK;
-	default:
+	if (action != BUS_NOTIFY_BIND_DRIVER)
 		return NOTIFY_DONE;
-	}
+	if (xen_dma_device_claim_ops(xen_dma_attach_backend, dev))
+		dev_dbg(dev, "xen_dma: ops installed again after dma_configure\n");
+	return NOTIFY_OK;
 }
 
 static struct notifier_block xen_dma_bus_nb = {

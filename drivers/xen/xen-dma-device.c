@@ -25,23 +25,39 @@
  * @forced_mode: %XEN_DMA_MODE_AUTO, or the mode every device gets
  * @pool_config: the shape of the pools, copied; made when first needed
  *
- * Return: 0, or -ERANGE for a forced mode out of range.
+ * Return: 0, -ERANGE for a forced mode out of range, or -EOPNOTSUPP for one
+ * that would hand this domain's devices wrong addresses.
  */
 int xen_dma_backend_init(struct xen_dma_backend *backend,
 			 const struct xen_dma_hooks *hooks,
 			 enum xen_dma_mode forced_mode,
 			 const struct xen_dma_pool_config *pool_config)
 {
+	const char *unsafe;
+
 	if (forced_mode >= XEN_DMA_NR_MODES)
 		return -ERANGE;
 	memset(backend, 0, sizeof(*backend));
 	backend->hooks = hooks;
 	hooks->read_features(&backend->features);
+	unsafe = xen_dma_mode_unsafe(&backend->features, forced_mode);
+	if (unsafe) {
+		pr_err("mode=%s refused: %s\n", xen_dma_mode_name(forced_mode),
+		       unsafe);
+		return -EOPNOTSUPP;
+	}
 	backend->forced_mode = forced_mode;
 	backend->pool_config = *pool_config;
 	mutex_init(&backend->lock);
 	INIT_LIST_HEAD(&backend->devices);
 	return 0;
+}
+
+static void free_device_context(struct xen_dma_device *xdev)
+{
+	put_device(xdev->dev);
+	free_percpu(xdev->stats);
+	kfree(xdev);
 }
 
 /**
@@ -60,13 +76,16 @@ void xen_dma_backend_exit(struct xen_dma_backend *backend)
 	list_for_each_entry_safe(xdev, next, &backend->devices, node) {
 		WARN_ON(xdev->dev->dma_ops == &xdev->ops);
 		list_del(&xdev->node);
-		free_percpu(xdev->stats);
-		kfree(xdev);
+		free_device_context(xdev);
 	}
 	if (backend->abandoned)
 		pr_err("drivers leaked DMA mappings: keeping the bounce pools' memory\n");
 	for (i = 0; i < XEN_DMA_NR_SPACES; i++) {
-		if (backend->pools[i] && !backend->abandoned)
+		if (!backend->pools[i])
+			continue;
+		if (backend->abandoned)
+			xen_dma_pool_abandon(backend->pools[i]);
+		else
 			xen_dma_pool_destroy(backend->pools[i]);
 		backend->pools[i] = NULL;
 	}
@@ -93,6 +112,39 @@ static struct xen_dma_pool *backend_get_pool(struct xen_dma_backend *backend,
 	}
 	backend->pools[space] = pool;
 	return pool;
+}
+
+/*
+ * Where an IOMMU translates guest frames, any guest memory is reachable by
+ * its GFN; otherwise the pool needs frames "ready buffers for DMA" gives.
+ */
+static enum xen_dma_bus_space backend_bus_space(struct xen_dma_backend *backend)
+{
+	const struct xen_dma_features *f = &backend->features;
+
+	return f->auto_translated && f->iommu ? XEN_DMA_SPACE_GFN :
+						XEN_DMA_SPACE_MACHINE;
+}
+
+/*
+ * Addresses here are machine or guest frames as they are: a bus offset
+ * (dma-ranges) or a per-device coherent area would need translating, which
+ * xen-dma does not do yet. Arm64 sets both up in dma_configure(), so this is
+ * checked at attach and again when a driver binds.
+ */
+static bool dma_layout_supported(struct device *dev)
+{
+	if (dev->dma_range_map) {
+		dev_err(dev, "xen_dma: device has DMA address offsets (dma-ranges); not supported\n");
+		return false;
+	}
+#ifdef CONFIG_DMA_DECLARE_COHERENT
+	if (dev->dma_mem) {
+		dev_err(dev, "xen_dma: device has its own coherent memory area; not supported\n");
+		return false;
+	}
+#endif
+	return true;
 }
 
 static struct xen_dma_device *backend_find_locked(struct xen_dma_backend *backend,
@@ -135,6 +187,8 @@ struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
 		dev_err(dev, "xen_dma: device has no DMA mask, nothing to attach\n");
 		return ERR_PTR(-EOPNOTSUPP);
 	}
+	if (!dma_layout_supported(dev))
+		return ERR_PTR(-EOPNOTSUPP);
 
 	policy = xen_dma_policy_choose(&backend->features, backend->forced_mode);
 	/* The ops are const once made: give them their value at allocation. */
@@ -153,13 +207,12 @@ struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
 		ret = -EEXIST;
 		goto unlock;
 	}
-	pool = backend_get_pool(backend, policy.mode == XEN_DMA_MODE_DIRECT ?
-				XEN_DMA_SPACE_GFN : XEN_DMA_SPACE_MACHINE);
+	pool = backend_get_pool(backend, backend_bus_space(backend));
 	if (IS_ERR(pool)) {
 		ret = PTR_ERR(pool);
 		goto unlock;
 	}
-	xdev->dev = dev;
+	xdev->dev = get_device(dev);
 	xdev->backend = backend;
 	xdev->policy = policy;
 	xdev->pool = pool;
@@ -207,9 +260,9 @@ struct xen_dma_device *xen_dma_device_find(struct xen_dma_backend *backend,
  * A driver bind can replace a device's ops (Arm64: dma_configure() installs
  * swiotlb-xen's). Called after that and before the driver probes, this keeps
  * the newly installed ops for detach and installs ours again, unless the
- * device turns out not to be cache-coherent: bounce copies and unbounced
- * mappings here do no cache maintenance, so such a device keeps the ops
- * dma_configure() gave it.
+ * device turns out not to be cache-coherent (bounce copies and unbounced
+ * mappings here do no cache maintenance) or to have a layout xen-dma does
+ * not translate: such a device keeps, or gets back, the ops it had.
  *
  * Context: process context, no driver probing @dev yet.
  * Return: true when the ops had to be replaced.
@@ -222,9 +275,14 @@ bool xen_dma_device_claim_ops(struct xen_dma_backend *backend,
 
 	mutex_lock(&backend->lock);
 	xdev = backend_find_locked(backend, dev);
-	if (xdev && !dev_is_dma_coherent(dev)) {
-		xdev->saved_ops = dev->dma_ops;
-		dev_err(dev, "xen_dma: device is not DMA-coherent: left with its own DMA ops\n");
+	if (xdev && (!dev_is_dma_coherent(dev) || !dma_layout_supported(dev))) {
+		/* dma_configure() may have left ours in place: undo that. */
+		if (dev->dma_ops == &xdev->ops)
+			set_dma_ops(dev, xdev->saved_ops);
+		else
+			xdev->saved_ops = dev->dma_ops;
+		if (!dev_is_dma_coherent(dev))
+			dev_err(dev, "xen_dma: device is not DMA-coherent: left with its own DMA ops\n");
 	} else if (xdev && dev->dma_ops != &xdev->ops) {
 		xdev->saved_ops = dev->dma_ops;
 		set_dma_ops(dev, &xdev->ops);
@@ -320,7 +378,6 @@ int xen_dma_device_detach(struct xen_dma_device *xdev)
 
 	dev_info(xdev->dev, "xen_dma: detached after %llu mappings, %llu bounced; DMA ops restored\n",
 		 stats.maps, stats.bounces);
-	free_percpu(xdev->stats);
-	kfree(xdev);
+	free_device_context(xdev);
 	return 0;
 }

@@ -62,6 +62,28 @@ static bool xen_dma_direct_mapped(const struct xen_dma_features *f)
 }
 
 /**
+ * xen_dma_mode_unsafe() - would a forced mode hand devices wrong addresses?
+ * @f: the domain's features
+ * @mode: the mode asked for with mode=
+ *
+ * Direct mode gives devices guest frames, translate mode gives them what
+ * "map addresses" says; both are right only where a device can reach guest
+ * frames that way. Bounce is always safe.
+ *
+ * Return: NULL when @mode is safe here, or one sentence saying why not.
+ */
+const char *xen_dma_mode_unsafe(const struct xen_dma_features *f,
+				enum xen_dma_mode mode)
+{
+	if (mode == XEN_DMA_MODE_DIRECT && !f->auto_translated)
+		return "a PV domain's devices need machine addresses, not guest frames";
+	if ((mode == XEN_DMA_MODE_DIRECT || mode == XEN_DMA_MODE_TRANSLATE) &&
+	    f->auto_translated && !f->iommu && !xen_dma_direct_mapped(f))
+		return "not 1:1 and no IOMMU: only bounce gives devices real addresses";
+	return NULL;
+}
+
+/**
  * xen_dma_policy_choose() - the mode for a device
  * @f: the domain's features
  * @forced: %XEN_DMA_MODE_AUTO, or the mode= override

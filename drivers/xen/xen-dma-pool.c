@@ -372,6 +372,20 @@ void xen_dma_pool_destroy(struct xen_dma_pool *pool)
 }
 
 /**
+ * xen_dma_pool_abandon() - stop a pool for good but keep its memory
+ * @pool: the pool; leaked mappings may still use its slots
+ *
+ * For unload when a driver left mappings live: the grow work must not run
+ * after the module is gone, and the memory must not be reused.
+ *
+ * Context: process context; may sleep.
+ */
+void xen_dma_pool_abandon(struct xen_dma_pool *pool)
+{
+	cancel_work_sync(&pool->grow_work);
+}
+
+/**
  * xen_dma_pool_read_stats() - a snapshot of the pool's numbers
  * @pool: the pool
  * @stats: where to write them
@@ -476,9 +490,13 @@ static long pool_segment_find(struct xen_dma_pool_segment *pseg,
 			return -1;
 		if (!((first ^ last) & ~(dma_addr_t)req->boundary))
 			return index;
-		/* Retry from the first slot past the boundary. */
-		start = (((first | req->boundary) + 1) - seg_bus) >>
-			XEN_DMA_SLOT_SHIFT;
+		/*
+		 * Retry from the first slot past the boundary; with a boundary
+		 * smaller than a slot that may be this slot, so move on anyway.
+		 */
+		start = max_t(unsigned long, index + 1,
+			      (((first | req->boundary) + 1) - seg_bus) >>
+			      XEN_DMA_SLOT_SHIFT);
 	}
 }
 
@@ -569,7 +587,8 @@ int xen_dma_pool_map(struct xen_dma_pool *pool, struct device *dev,
 	for (i = 0; i < pool->nr_areas && !pseg; i++)
 		pseg = pool_area_alloc(pool, &pool->areas[(home + i) % pool->nr_areas],
 				       &req, i > 0, &index);
-	if (i > 1)
+	/* Borrowed, or found nothing: either way the home area wants room. */
+	if (i > 1 || !pseg)
 		pool_mark_borrowed(pool, &pool->areas[home]);
 	if (!pseg) {
 		atomic_long_inc(&pool->exhausted);

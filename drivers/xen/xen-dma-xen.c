@@ -31,7 +31,7 @@ static u64 xen_max_machine_address(void)
 {
 	long max_frame = HYPERVISOR_memory_op(XENMEM_maximum_ram_page, NULL);
 
-	return max_frame > 0 ? PFN_PHYS((u64)max_frame + 1) - 1 : 0;
+	return max_frame > 0 ? (((u64)max_frame + 1) << XEN_PAGE_SHIFT) - 1 : 0;
 }
 
 static void xen_read_features(struct xen_dma_features *f)
@@ -49,14 +49,13 @@ static void xen_read_features(struct xen_dma_features *f)
 /* 1:1 auto-translated domains (Arm dom0) see machine frames as their own. */
 static bool xen_direct_mapped(void)
 {
-	struct xen_dma_features f;
-
-	xen_read_features(&f);
-	if (f.direct_mapped)
+	if (xen_feature(XENFEAT_direct_mapped))
 		return true;
-	if (f.not_direct_mapped)
+	if (xen_feature(XENFEAT_not_direct_mapped))
 		return false;
-	return f.x86 ? !f.auto_translated : f.initial_domain;
+	if (IS_ENABLED(CONFIG_X86))
+		return !xen_feature(XENFEAT_auto_translated_physmap);
+	return xen_initial_domain();
 }
 
 #ifdef CONFIG_XEN_PV
@@ -138,6 +137,8 @@ static int xen_pv_make_contiguous(phys_addr_t phys, unsigned int order,
 
 	if (order >= MAX_ORDER)
 		return -E2BIG;
+	/* The old frames go back to Xen: leave nothing of ours in them. */
+	memset(phys_to_virt(phys), 0, PAGE_SIZE << order);
 	spin_lock_irqsave(&xen_exchange_lock, flags);
 	for (i = 0; i < nr; i++)
 		xen_exchange_frames[i] = pfn_to_mfn(PHYS_PFN(phys) + i);
@@ -162,6 +163,8 @@ static void xen_pv_undo_contiguous(phys_addr_t phys, unsigned int order)
 	unsigned long nr = 1UL << order, i, flags;
 	xen_pfn_t extent = pfn_to_mfn(PHYS_PFN(phys));
 
+	/* Bounced data and device rings must not leave with the extent. */
+	memset(phys_to_virt(phys), 0, PAGE_SIZE << order);
 	spin_lock_irqsave(&xen_exchange_lock, flags);
 	xen_unmap_frames(first, nr);
 	for (i = 0; i < nr; i++)
@@ -177,9 +180,10 @@ static void xen_pv_undo_contiguous(phys_addr_t phys, unsigned int order)
 }
 #endif /* CONFIG_XEN_PV */
 
+/* @pfn is a 4 KiB Xen frame, not a Linux page, when pages are 64 KiB. */
 static unsigned long xen_translated_pfn_to_bfn(unsigned long pfn)
 {
-	unsigned long bfn = pfn_to_bfn(pfn);
+	unsigned long bfn = pfn_to_bfn(pfn), page_pfn;
 
 	/*
 	 * In a 1:1 domain only another domain's page, grant-mapped here, has
@@ -188,7 +192,8 @@ static unsigned long xen_translated_pfn_to_bfn(unsigned long pfn)
 	if (bfn != pfn)
 		return bfn | XEN_DMA_BFN_FOREIGN;
 	/* x86 PVH maps grants into unpopulated, ZONE_DEVICE pages. */
-	if (pfn_valid(pfn) && is_zone_device_page(pfn_to_page(pfn)))
+	page_pfn = pfn / XEN_PFN_PER_PAGE;
+	if (pfn_valid(page_pfn) && is_zone_device_page(pfn_to_page(page_pfn)))
 		return bfn | XEN_DMA_BFN_FOREIGN;
 	return bfn;
 }

@@ -37,6 +37,8 @@ struct xen_dma_policy {
 
 const char *xen_dma_mode_name(enum xen_dma_mode mode);
 int xen_dma_mode_parse(const char *name, enum xen_dma_mode *mode);
+const char *xen_dma_mode_unsafe(const struct xen_dma_features *f,
+				enum xen_dma_mode mode);
 struct xen_dma_policy xen_dma_policy_choose(const struct xen_dma_features *f,
 					    enum xen_dma_mode forced);
 

@@ -163,6 +163,7 @@ struct xen_dma_pool {
 struct xen_dma_pool *xen_dma_pool_create(const struct xen_dma_hooks *hooks,
 					 const struct xen_dma_pool_config *config);
 void xen_dma_pool_destroy(struct xen_dma_pool *pool);
+void xen_dma_pool_abandon(struct xen_dma_pool *pool);
 int xen_dma_pool_grow(struct xen_dma_pool *pool);
 void xen_dma_pool_read_stats(struct xen_dma_pool *pool,
 			     struct xen_dma_pool_stats *stats);

@@ -721,6 +721,12 @@ static void ops_attach_detach(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, xen_dma_device_detach(env->xdev), 0);
 	KUNIT_EXPECT_NULL(test, env->dev->dma_ops);
 
+	/* mode=direct on a PV domain would give devices guest frames. */
+	KUNIT_EXPECT_EQ(test, xen_dma_backend_init(&failing, &xen_dma_sim_hooks,
+						   XEN_DMA_MODE_DIRECT,
+						   &xen_dma_test_pool_config),
+			-EOPNOTSUPP);
+
 	/* A pool that cannot be made: the device keeps its ops. */
 	regions = xen_dma_sim.regions;
 	xen_dma_sim.fail_make_contiguous = 1;

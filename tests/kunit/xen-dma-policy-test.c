@@ -112,8 +112,41 @@ static void policy_mode_names(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, xen_dma_mode_name(XEN_DMA_NR_MODES), "invalid");
 }
 
+/* mode= must not hand a device addresses it cannot use. */
+static void policy_refuses_unsafe_modes(struct kunit *test)
+{
+	const struct xen_dma_features pv = { .x86 = true, .initial_domain = true,
+					     .direct_mapped = true };
+	const struct xen_dma_features pvh_iommu = {
+		.x86 = true, .initial_domain = true, .auto_translated = true,
+		.not_direct_mapped = true, .iommu = true };
+	const struct xen_dma_features arm_coloured = {
+		.initial_domain = true, .auto_translated = true,
+		.not_direct_mapped = true };
+	const struct xen_dma_features arm_dom0 = {
+		.initial_domain = true, .auto_translated = true };
+	enum xen_dma_mode m;
+
+	KUNIT_EXPECT_NOT_NULL(test, xen_dma_mode_unsafe(&pv, XEN_DMA_MODE_DIRECT));
+	KUNIT_EXPECT_NOT_NULL(test, xen_dma_mode_unsafe(&arm_coloured,
+							XEN_DMA_MODE_DIRECT));
+	KUNIT_EXPECT_NOT_NULL(test, xen_dma_mode_unsafe(&arm_coloured,
+							XEN_DMA_MODE_TRANSLATE));
+	for (m = XEN_DMA_MODE_AUTO; m < XEN_DMA_NR_MODES; m++) {
+		KUNIT_EXPECT_NULL(test, xen_dma_mode_unsafe(&pvh_iommu, m));
+		KUNIT_EXPECT_NULL(test, xen_dma_mode_unsafe(&arm_dom0, m));
+	}
+	KUNIT_EXPECT_NULL(test, xen_dma_mode_unsafe(&pv, XEN_DMA_MODE_TRANSLATE));
+	KUNIT_EXPECT_NULL(test, xen_dma_mode_unsafe(&pv, XEN_DMA_MODE_BOUNCE));
+	KUNIT_EXPECT_NULL(test, xen_dma_mode_unsafe(&arm_coloured,
+						    XEN_DMA_MODE_BOUNCE));
+	KUNIT_EXPECT_NULL(test, xen_dma_mode_unsafe(&arm_coloured,
+						    XEN_DMA_MODE_AUTO));
+}
+
 static struct kunit_case xen_dma_policy_cases[] = {
 	KUNIT_CASE_PARAM(policy_chooses_mode, policy_gen_params),
+	KUNIT_CASE(policy_refuses_unsafe_modes),
 	KUNIT_CASE(policy_mode_names),
 	{}
 };
