@@ -14,6 +14,8 @@
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../common.sh
 . "$(dirname "$0")/../common.sh"
+# shellcheck source=SCRIPTDIR/debs.sh
+. "$(dirname "$0")/debs.sh"
 
 arch=${1:-}
 case "$arch" in
@@ -30,32 +32,8 @@ abi=${abi%-"$flavour"}
 kver=$abi-$flavour
 
 root=$XEN_DMA_CACHE/dom0-$arch
-debs=$XEN_DMA_CACHE/debs
 stamp=$root/.fetched-$kver
-mkdir -p "$root" "$debs" "$XEN_DMA_CACHE/logs"
-
-# newest_deb NAME: the newest cached .deb of package NAME, if any.
-newest_deb() {
-	local f
-	for f in "$debs/$1"_*"_${dpkg_arch}.deb" "$debs/$1"_*_all.deb; do
-		if [ -e "$f" ]; then echo "$f"; fi
-	done | sort -V | tail -n 1
-}
-
-# unpack PACKAGE[:ARCH] DEST: download once into the cache, dpkg -x.
-unpack() {
-	local pkg=$1 dest=$2 name=${1%%:*} deb
-	deb=$(newest_deb "$name")
-	if [ -z "$deb" ]; then
-		log "downloading $pkg"
-		(cd "$debs" && apt-get -o APT::Sandbox::User=root download -qq "$pkg") ||
-			die "apt-get download $pkg failed"
-		deb=$(newest_deb "$name")
-		[ -n "$deb" ] || die "apt-get download $pkg left no .deb in $debs"
-	fi
-	mkdir -p "$dest"
-	dpkg -x "$deb" "$dest"
-}
+mkdir -p "$root" "$XEN_DMA_CACHE/logs"
 
 if [ ! -e "$stamp" ]; then
 	[ "$(id -u)" = 0 ] || die "needs root for apt-get (or a filled cache in $root)"
@@ -63,9 +41,9 @@ if [ ! -e "$stamp" ]; then
 		command -v "$tool" >/dev/null || die "$tool missing (apt-get install kmod cpio gzip)"
 	done
 	rm -rf "$root/kernel" "$root/xen" "$root/busybox"
-	unpack "linux-image-$kver-unsigned:$dpkg_arch" "$root/kernel"
-	unpack "xen-hypervisor-4.17-$flavour:$dpkg_arch" "$root/xen"
-	unpack "busybox-static:$dpkg_arch" "$root/busybox"
+	deb_unpack "linux-image-$kver-unsigned" "$dpkg_arch" "$root/kernel"
+	deb_unpack "xen-hypervisor-4.17-$flavour" "$dpkg_arch" "$root/xen"
+	deb_unpack busybox-static "$dpkg_arch" "$root/busybox"
 	if [ "$arch" = x86_64 ]; then
 		# An ELF32 multiboot image that QEMU's -kernel loads directly.
 		gunzip -c "$root/xen/boot/xen-4.17-amd64.gz" >"$root/xen.bin"

@@ -18,9 +18,10 @@
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../common.sh
 . "$(dirname "$0")/../common.sh"
+# shellcheck source=SCRIPTDIR/debs.sh
+. "$(dirname "$0")/debs.sh"
 
 eval "$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" x86_64)"
-debs=$XEN_DMA_CACHE/debs
 top=$XEN_DMA_CACHE/dom0-x86_64/toolstack
 root=$top/root
 # The toolstack and every library its binaries need (objdump -p NEEDED,
@@ -31,27 +32,12 @@ libxenhypfs1 libxendevicemodel1 libxentoolcore1 libyajl2 libc6 libgcc-s1 bash
 util-linux libtinfo6 libncurses6 libext2fs2 liblzma5 libuuid1 libzstd1 zlib1g"
 stamp=$top/.unpacked
 
-newest_deb() {
-	local f
-	for f in "$debs/$1"_*_amd64.deb "$debs/$1"_*_all.deb; do
-		if [ -e "$f" ]; then echo "$f"; fi
-	done | sort -V | tail -n 1
-}
 
 if [ ! -e "$stamp" ]; then
-	mkdir -p "$debs"
 	rm -rf "$root"
 	mkdir -p "$root"
 	for p in $pkgs; do
-		deb=$(newest_deb "$p")
-		if [ -z "$deb" ]; then
-			log "downloading $p"
-			(cd "$debs" && apt-get -o APT::Sandbox::User=root download -qq "$p:amd64") ||
-				die "apt-get download $p failed"
-			deb=$(newest_deb "$p")
-			[ -n "$deb" ] || die "no .deb of $p in $debs"
-		fi
-		dpkg -x "$deb" "$root"
+		deb_unpack "$p" amd64 "$root"
 	done
 	# Every NEEDED library of the binaries used must be in the tree.
 	missing=$(for b in usr/lib/xen-4.17/bin/{xl,xenstored,xenconsoled,xen-init-dom0} \
