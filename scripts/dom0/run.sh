@@ -52,6 +52,9 @@ set -euo pipefail
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(pv-translate pv-bounce pv-e1000e)
 timeout_s=${XEN_DMA_DOM0_TIMEOUT:-420}
+# The domU's test takes about 30 s; dom0 gives up on it well before QEMU's
+# own timeout, so a stuck domU is reported with its console, not killed blind.
+domu_tmo="xen_dma_domu_timeout=${XEN_DMA_DOMU_TIMEOUT:-240}"
 lock=/tmp/xen-dma-heavy.lock
 nvme_addr=0000:00:04.0	# pinned with addr=0x4 below (x86)
 nic_addr=0000:00:05.0	# pinned with addr=0x5 below (x86)
@@ -121,7 +124,7 @@ run_case() {
 	if ! setup "$arch" $flavour; then
 		log "$c: setup failed: $why"
 		echo "setup failed: $why" >"$logf"
-		echo "dom0-$arch:$c 0 1 0" >>"${RESULTS:-/dev/stdout}"
+		echo "dom0-$arch:$c 0 1 0" >"$case_result"
 		return 1
 	fi
 	case "$c" in
@@ -131,10 +134,10 @@ run_case() {
 	pv-compare)		params="xen_dma_reps=${XEN_DMA_COMPARE_REPS:-3}"
 				[ "$tmo" -ge 900 ] || tmo=900 ;;
 	pvh-direct)		params="xen_dma.devices=$nvme_addr xen_dma_expect=direct" ;;
-	pv-foreign)		params="xen_dma.devices=$nvme_addr"
-				[ "$tmo" -ge 900 ] || tmo=900 ;;
-	pv-foreign-bounce)	params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce"
-				[ "$tmo" -ge 900 ] || tmo=900 ;;
+	pv-foreign)		params="xen_dma.devices=$nvme_addr $domu_tmo"
+				[ "$tmo" -ge 600 ] || tmo=600 ;;
+	pv-foreign-bounce)	params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce $domu_tmo"
+				[ "$tmo" -ge 600 ] || tmo=600 ;;
 	arm-auto|arm-demo)	params="xen_dma.devices=$vblk_addr" ;;
 	arm-nvme)		params="xen_dma.devices=$arm_nvme_addr" disk=nvme
 				[ "$tmo" -ge 900 ] || tmo=900 ;;
@@ -220,9 +223,26 @@ run_case() {
 	fi
 	[ $((pass + fail)) -gt 0 ] || fail=1
 	log "$c: $pass passed, $fail failed; boot wall time $secs s (+$waited s waiting for the lock); log $logf"
-	echo "dom0-$arch:$c $pass $fail 0" >>"${RESULTS:-/dev/stdout}"
+	echo "dom0-$arch:$c $pass $fail 0" >"$case_result"
 }
 
+# A domU under TCG very rarely never starts its test (seen once in 8 boots,
+# before any I/O; cause not found). Such a boot is run once more, with the
+# first log kept; a failed check inside a finished test never is.
+domu_stuck() {
+	case "$1" in pv-foreign*) ;; *) return 1 ;; esac
+	tr -d '\r' <"$XEN_DMA_CACHE/logs/dom0-$1.log" |
+		grep -q -e 'the domU did not finish' -e 'the domU still runs'
+}
+
+case_result=$(mktemp)
+trap 'cleanup; rm -f "$case_result"' EXIT
 for c in "${cases[@]}"; do
 	run_case "$c" || true
+	if domu_stuck "$c"; then
+		mv "$XEN_DMA_CACHE/logs/dom0-$c.log" "$XEN_DMA_CACHE/logs/dom0-$c.try1.log"
+		log "$c: the domU never finished; booting once more (first log: dom0-$c.try1.log)"
+		run_case "$c" || true
+	fi
+	cat "$case_result" >>"${RESULTS:-/dev/stdout}"
 done
