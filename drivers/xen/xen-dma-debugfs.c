@@ -51,63 +51,66 @@ static int stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
 
-static int pools_show(struct seq_file *m, void *unused)
+/* Shows each pool the backend has made, under its lock: pools come lazily. */
+static int show_each_pool(struct seq_file *m,
+			  void (*show)(struct seq_file *m, const char *space,
+				       struct xen_dma_pool *pool))
 {
 	struct xen_dma_backend *backend = m->private;
 	unsigned int i;
 
 	mutex_lock(&backend->lock);
-	for (i = 0; i < XEN_DMA_NR_SPACES; i++) {
-		struct xen_dma_pool *pool = backend->pools[i];
-		struct xen_dma_pool_stats s;
-
-		if (!pool)
-			continue;
-		xen_dma_pool_read_stats(pool, &s);
-		seq_printf(m, "pool: %s\n", space_names[i]);
-		seq_printf(m, "segment_kb: %lu\n",
-			   BIT(pool->config.segment_shift) / SZ_1K);
-		seq_printf(m, "segments: %u\n", s.segments);
-		seq_printf(m, "max_segments: %u\n", pool->config.max_segments);
-		seq_printf(m, "total_slots: %lu\n", s.total_slots);
-		seq_printf(m, "used_slots: %lu\n", s.used_slots);
-		seq_printf(m, "high_water_slots: %lu\n", s.high_water_slots);
-		seq_printf(m, "grow_slots: %lu\n", s.grow_slots);
-		seq_printf(m, "grows: %lu\n", s.grows);
-		seq_printf(m, "grow_failures: %lu\n", s.grow_failures);
-		seq_printf(m, "exhausted: %lu\n\n", s.exhausted);
-	}
+	for (i = 0; i < XEN_DMA_NR_SPACES; i++)
+		if (backend->pools[i])
+			show(m, space_names[i], backend->pools[i]);
 	mutex_unlock(&backend->lock);
 	return 0;
 }
+
+static void show_pool_stats(struct seq_file *m, const char *space,
+			    struct xen_dma_pool *pool)
+{
+	struct xen_dma_pool_stats s;
+
+	xen_dma_pool_read_stats(pool, &s);
+	seq_printf(m, "pool: %s\n", space);
+	seq_printf(m, "segment_kb: %lu\n", BIT(pool->config.segment_shift) / SZ_1K);
+	seq_printf(m, "segments: %u\n", s.segments);
+	seq_printf(m, "max_segments: %u\n", pool->config.max_segments);
+	seq_printf(m, "total_slots: %lu\n", s.total_slots);
+	seq_printf(m, "used_slots: %lu\n", s.used_slots);
+	seq_printf(m, "high_water_slots: %lu\n", s.high_water_slots);
+	seq_printf(m, "grow_slots: %lu\n", s.grow_slots);
+	seq_printf(m, "grows: %lu\n", s.grows);
+	seq_printf(m, "grow_failures: %lu\n", s.grow_failures);
+	seq_printf(m, "exhausted: %lu\n\n", s.exhausted);
+}
+
+static int pools_show(struct seq_file *m, void *unused)
+{
+	return show_each_pool(m, show_pool_stats);
+}
 DEFINE_SHOW_ATTRIBUTE(pools);
+
+static void show_pool_segments(struct seq_file *m, const char *space,
+			       struct xen_dma_pool *pool)
+{
+	/* Pairs with smp_store_release() in xen_dma_tables_add(). */
+	unsigned int nr = smp_load_acquire(&pool->tables.nr_segments), i;
+
+	for (i = 0; i < nr; i++) {
+		const struct xen_dma_segment *seg = &pool->tables.segments[i];
+
+		seq_printf(m, "%s pool segment %u: pfn %#llx -> bus frame %#llx, %zu KiB\n",
+			   space, i, (u64)(seg->phys >> XEN_DMA_FRAME_SHIFT),
+			   (u64)(seg->bus >> XEN_DMA_FRAME_SHIFT),
+			   seg->size / SZ_1K);
+	}
+}
 
 static int translations_show(struct seq_file *m, void *unused)
 {
-	struct xen_dma_backend *backend = m->private;
-	unsigned int i, j;
-
-	mutex_lock(&backend->lock);
-	for (i = 0; i < XEN_DMA_NR_SPACES; i++) {
-		struct xen_dma_pool *pool = backend->pools[i];
-		unsigned int nr;
-
-		if (!pool)
-			continue;
-		/* Pairs with smp_store_release() in xen_dma_tables_add(). */
-		nr = smp_load_acquire(&pool->tables.nr_segments);
-		for (j = 0; j < nr; j++) {
-			const struct xen_dma_segment *seg = &pool->tables.segments[j];
-
-			seq_printf(m, "%s pool segment %u: pfn %#llx -> bus frame %#llx, %zu KiB\n",
-				   space_names[i], j,
-				   (u64)(seg->phys >> XEN_DMA_FRAME_SHIFT),
-				   (u64)(seg->bus >> XEN_DMA_FRAME_SHIFT),
-				   seg->size / SZ_1K);
-		}
-	}
-	mutex_unlock(&backend->lock);
-	return 0;
+	return show_each_pool(m, show_pool_segments);
 }
 DEFINE_SHOW_ATTRIBUTE(translations);
 
