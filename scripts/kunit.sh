@@ -45,6 +45,10 @@ set -e
 # kunit.py's own summary of each test, without the build chatter.
 sed -n '/=====.*\[/,$p' "$log" | grep -v '^\[.*\] *$' || true
 log "kunit $arch: kunit.py exited $rc after $((SECONDS - start)) s"
+# A build that failed says why here, not only in the log.
+if [ "$rc" != 0 ] && ! grep -q '=====.*\[' "$log"; then
+	grep -E 'error:|Error [0-9]|ERROR:' "$log" | head -n 20 >&2 || true
+fi
 
 python3 "$XEN_DMA_TOP/scripts/kunit-results.py" "$arch" "$json" \
 	"$XEN_DMA_TOP"/tests/kunit/*.c >>"$results"

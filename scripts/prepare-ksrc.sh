@@ -20,9 +20,14 @@ if [ ! -e "$XEN_DMA_KSRC/.xen-dma-unpacked" ]; then
 	touch "$XEN_DMA_KSRC/.xen-dma-unpacked"
 fi
 
-# Point the link at whichever clone runs now; kbuild then rebuilds only what
-# changed, and ccache serves the rest.
-ln -sfn "$XEN_DMA_TOP" "$XEN_DMA_KSRC/drivers/xen/xen-dma"
+# Point the link at whichever clone runs now. Another clone's files may be
+# older than objects built from the previous one, and make would keep those
+# objects: drop them when the link moves (ccache makes the rebuild cheap).
+link=$XEN_DMA_KSRC/drivers/xen/xen-dma
+if [ "$(readlink "$link" 2>/dev/null)" != "$XEN_DMA_TOP" ]; then
+	rm -rf "$XEN_DMA_CACHE"/kunit-*/drivers/xen/xen-dma
+	ln -sfn "$XEN_DMA_TOP" "$link"
+fi
 
 kconfig=$XEN_DMA_KSRC/drivers/xen/Kconfig
 grep -q 'drivers/xen/xen-dma/Kconfig' "$kconfig" ||

@@ -40,6 +40,11 @@ static int stats_show(struct seq_file *m, void *unused)
 	xen_dma_device_read_stats(xdev, &s);
 	seq_printf(m, "mode: %s\n", xen_dma_mode_name(xdev->policy.mode));
 	seq_printf(m, "reason: %s\n", xdev->policy.reason);
+	seq_printf(m, "bus_space: %s\n", xdev->space == XEN_DMA_SPACE_GFN ?
+		   "guest frames" : "machine frames");
+	seq_printf(m, "iommu: %s (%s)\n",
+		   xdev->backend->features.iommu ? "yes" : "no",
+		   xdev->backend->iommu_reason);
 	seq_printf(m, "maps: %llu\n", s.maps);
 	seq_printf(m, "unmaps: %llu\n", s.unmaps);
 	seq_printf(m, "bounces: %llu\n", s.bounces);
@@ -118,14 +123,16 @@ static int lookup_show(struct seq_file *m, void *unused)
 {
 	struct xen_dma_backend *backend = m->private;
 	unsigned long pfn = READ_ONCE(xen_dma_lookup_pfn);
-	unsigned long bfn = backend->hooks->pfn_to_bfn(pfn);
+	struct xen_dma_bus_range range;
 
-	if (bfn == XEN_DMA_BFN_INVALID)
+	backend->hooks->map_range((phys_addr_t)pfn << XEN_DMA_FRAME_SHIFT, 1,
+				  &range);
+	if (!range.contiguous)
 		seq_printf(m, "pfn %#lx -> no bus frame\n", pfn);
 	else
-		seq_printf(m, "pfn %#lx -> bus frame %#lx%s\n", pfn,
-			   bfn & ~XEN_DMA_BFN_FOREIGN,
-			   bfn & XEN_DMA_BFN_FOREIGN ? " (foreign)" : "");
+		seq_printf(m, "pfn %#lx -> bus frame %#llx%s\n", pfn,
+			   (u64)(range.bus >> XEN_DMA_FRAME_SHIFT),
+			   range.foreign ? " (foreign)" : "");
 	return 0;
 }
 

@@ -23,24 +23,35 @@
  * @backend: the backend
  * @hooks: the hypervisor; its features are read here, once
  * @forced_mode: %XEN_DMA_MODE_AUTO, or the mode every device gets
+ * @iommu: the iommu= parameter
  * @pool_config: the shape of the pools, copied; made when first needed
  *
- * Return: 0, -ERANGE for a forced mode out of range, or -EOPNOTSUPP for one
- * that would hand this domain's devices wrong addresses.
+ * Decides whether an IOMMU translates for us and logs what was learnt or
+ * assumed, since a wrong answer hands devices wrong addresses.
+ *
+ * Return: 0, -ERANGE for a forced mode or iommu= out of range, or
+ * -EOPNOTSUPP for a mode that would hand this domain's devices wrong
+ * addresses.
  */
 int xen_dma_backend_init(struct xen_dma_backend *backend,
 			 const struct xen_dma_hooks *hooks,
 			 enum xen_dma_mode forced_mode,
+			 enum xen_dma_iommu_param iommu,
 			 const struct xen_dma_pool_config *pool_config)
 {
+	struct xen_dma_features *f = &backend->features;
 	const char *unsafe;
 
-	if (forced_mode >= XEN_DMA_NR_MODES)
+	if (forced_mode >= XEN_DMA_NR_MODES || iommu >= XEN_DMA_NR_IOMMU_PARAMS)
 		return -ERANGE;
 	memset(backend, 0, sizeof(*backend));
 	backend->hooks = hooks;
-	hooks->read_features(&backend->features);
-	unsafe = xen_dma_mode_unsafe(&backend->features, forced_mode);
+	hooks->read_features(f);
+	f->iommu = xen_dma_policy_iommu(f, iommu, &backend->iommu_reason);
+	pr_info("IOMMU for guest frames: %s: %s (iommu=%s; Xen: %s)\n",
+		f->iommu ? "yes" : "no", backend->iommu_reason,
+		xen_dma_iommu_param_name(iommu), f->iommu_how ?: "not asked");
+	unsafe = xen_dma_mode_unsafe(f, forced_mode);
 	if (unsafe) {
 		pr_err("mode=%s refused: %s\n", xen_dma_mode_name(forced_mode),
 		       unsafe);
@@ -48,6 +59,7 @@ int xen_dma_backend_init(struct xen_dma_backend *backend,
 	}
 	backend->forced_mode = forced_mode;
 	backend->pool_config = *pool_config;
+	xen_dma_mem_init(&backend->mem, hooks);
 	mutex_init(&backend->lock);
 	INIT_LIST_HEAD(&backend->devices);
 	return 0;
@@ -89,6 +101,8 @@ void xen_dma_backend_exit(struct xen_dma_backend *backend)
 			xen_dma_pool_destroy(backend->pools[i]);
 		backend->pools[i] = NULL;
 	}
+	/* Leaked coherent buffers keep their exchanged frames, unrecorded. */
+	xen_dma_mem_destroy(&backend->mem);
 	mutex_destroy(&backend->lock);
 }
 
@@ -101,29 +115,19 @@ static struct xen_dma_pool *backend_get_pool(struct xen_dma_backend *backend,
 	lockdep_assert_held(&backend->lock);
 	if (backend->pools[space])
 		return backend->pools[space];
-	config.gfn_space = space == XEN_DMA_SPACE_GFN;
-	pool = xen_dma_pool_create(backend->hooks, &config);
+	config.space = space;
+	pool = xen_dma_pool_create(&backend->mem, &config);
 	if (IS_ERR(pool)) {
-		pr_err("cannot make the %s bounce pool of %u x %lu KiB: %pe\n",
-		       config.gfn_space ? "guest-frame" : "machine",
+		pr_err("cannot make the %s bounce pool of %u x %lu KiB: %pe%s\n",
+		       space == XEN_DMA_SPACE_GFN ? "guest-frame" : "machine",
 		       config.initial_segments,
-		       BIT(config.segment_shift) / SZ_1K, pool);
+		       BIT(config.segment_shift) / SZ_1K, pool,
+		       PTR_ERR(pool) == -EOPNOTSUPP ?
+		       " (Xen tells this domain no machine addresses: it is not 1:1, and no IOMMU translates for it)" : "");
 		return pool;
 	}
 	backend->pools[space] = pool;
 	return pool;
-}
-
-/*
- * Where an IOMMU translates guest frames, any guest memory is reachable by
- * its GFN; otherwise the pool needs frames "ready buffers for DMA" gives.
- */
-static enum xen_dma_bus_space backend_bus_space(struct xen_dma_backend *backend)
-{
-	const struct xen_dma_features *f = &backend->features;
-
-	return f->auto_translated && f->iommu ? XEN_DMA_SPACE_GFN :
-						XEN_DMA_SPACE_MACHINE;
 }
 
 /*
@@ -178,6 +182,7 @@ static struct xen_dma_device *backend_find_locked(struct xen_dma_backend *backen
 struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
 					     struct device *dev)
 {
+	enum xen_dma_bus_space space;
 	struct xen_dma_policy policy;
 	struct xen_dma_device *xdev;
 	struct xen_dma_pool *pool;
@@ -207,7 +212,8 @@ struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
 		ret = -EEXIST;
 		goto unlock;
 	}
-	pool = backend_get_pool(backend, backend_bus_space(backend));
+	space = xen_dma_policy_bus_space(&backend->features, policy.mode);
+	pool = backend_get_pool(backend, space);
 	if (IS_ERR(pool)) {
 		ret = PTR_ERR(pool);
 		goto unlock;
@@ -215,6 +221,7 @@ struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
 	xdev->dev = get_device(dev);
 	xdev->backend = backend;
 	xdev->policy = policy;
+	xdev->space = space;
 	xdev->pool = pool;
 	xdev->saved_ops = dev->dma_ops;
 	set_dma_ops(dev, &xdev->ops);

@@ -49,6 +49,35 @@ module_param_cb(mode, &mode_param_ops, NULL, 0444);
 MODULE_PARM_DESC(mode,
 		 "auto|direct|translate|bounce: the mode of every device; auto (default) follows Xen's feature flags");
 
+static enum xen_dma_iommu_param xen_dma_iommu = XEN_DMA_IOMMU_AUTO;
+
+static int iommu_param_set(const char *val, const struct kernel_param *kp)
+{
+	enum xen_dma_iommu_param param;
+
+	if (xen_dma_iommu_param_parse(val, &param)) {
+		pr_err("iommu=%s: use auto, yes or no\n", val);
+		return -EINVAL;
+	}
+	xen_dma_iommu = param;
+	return 0;
+}
+
+static int iommu_param_get(char *buffer, const struct kernel_param *kp)
+{
+	return scnprintf(buffer, PAGE_SIZE, "%s\n",
+			 xen_dma_iommu_param_name(xen_dma_iommu));
+}
+
+static const struct kernel_param_ops iommu_param_ops = {
+	.set = iommu_param_set,
+	.get = iommu_param_get,
+};
+
+module_param_cb(iommu, &iommu_param_ops, NULL, 0444);
+MODULE_PARM_DESC(iommu,
+		 "auto|yes|no: does an IOMMU translate guest frames for our devices? auto (default) asks Xen (XEN_SYSCTL_physinfo) and, where Xen cannot say, assumes one for an auto-translated domain that is not 1:1, as Linux does. Direct mode needs yes; no IOMMU and not 1:1 means bounce");
+
 /**
  * struct uint_param - an unsigned parameter with its allowed range
  * @value: the value
@@ -145,7 +174,6 @@ static int pool_config_from_params(struct xen_dma_pool_config *config)
 	config->max_segments = ((unsigned long)max_pool_mb.value * SZ_1M) / segment;
 	config->grow_percent = grow_percent.value;
 	config->address_bits = address_bits.value;
-	config->gfn_space = false;
 	if (config->max_segments < config->initial_segments) {
 		pr_err("max_pool_mb=%u is below pool_mb=%u\n", max_pool_mb.value,
 		       pool_mb.value);
@@ -169,7 +197,7 @@ static int __init xen_dma_init(void)
 	if (ret)
 		return ret;
 	ret = xen_dma_backend_init(&xen_dma_backend, hooks, xen_dma_forced_mode,
-				   &config);
+				   xen_dma_iommu, &config);
 	if (ret)
 		return ret;
 

@@ -6,16 +6,19 @@
  * bounce pool. The decision is made per mapping from the device's mode:
  *
  *  - bounce: always through the pool;
- *  - direct: the bus address is the guest frame, an IOMMU translates it.
- *    Bounce what lies above the device's mask, and another domain's page:
- *    the IOMMU maps the domain's own RAM only (seed 001);
- *  - translate: the bus address comes from "map addresses", frame by frame.
- *    Bounce when the frames are not bus-contiguous, not translatable, or
- *    above the device's mask.
+ *  - direct: the bus address is the guest-physical address, whoever owns the
+ *    page: an IOMMU translates our frames and the frames where other
+ *    domains' grants are mapped alike (Xen's p2m_get_iommu_flags() gives
+ *    grant and foreign p2m entries IOMMU permissions). Bounce only what the
+ *    device cannot reach. No frame is looked at, so the cost does not grow
+ *    with the size, as in kernel/dma/direct.c;
+ *  - translate: the bus address comes from "map addresses", one call per
+ *    mapping. Bounce when the frames are not bus-contiguous, not
+ *    translatable, beyond the device's reach, or when translating made the
+ *    mapping cross the device's segment boundary.
  *
- * Coherent memory is made machine-contiguous below the coherent mask by
- * "ready buffers for DMA" (translate, bounce), or comes from the page
- * allocator in a zone below the mask (direct).
+ * Coherent memory comes from xen-dma-mem.c, in the bus space
+ * xen_dma_policy_bus_space() gives the device.
  *
  * Only cache-coherent devices are attached (xen-dma-device.c), so no cache
  * maintenance is needed: a sync is a copy for a bounced mapping and nothing
@@ -29,77 +32,71 @@
 #include <linux/dma-map-ops.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 
 #include <xen/xen-dma-device.h>
 
-/**
- * struct frame_walk - what "map addresses" says about a buffer
- * @bus: bus address of the first byte, when @contiguous
- * @contiguous: every frame translated, each one following the previous
- * @foreign: at least one frame belongs to another domain
+/*
+ * Direct mode: devices see guest-physical addresses. Counting mappings of
+ * another domain's pages is for debugfs only: Linux maps grants into
+ * ZONE_DEVICE pages in an auto-translated domain (xen_alloc_unpopulated_pages()),
+ * and the first page of a mapping is all that is looked at, so this stays a
+ * flag test; it is never used to decide anything.
  */
-struct frame_walk {
-	dma_addr_t bus;
-	bool contiguous;
-	bool foreign;
-};
-
-/* Asks "map addresses" for every 4 KiB frame of [@phys, @phys + @size). */
-static void walk_frames(const struct xen_dma_hooks *hooks, phys_addr_t phys,
-			size_t size, struct frame_walk *walk)
+static __always_inline bool map_direct(struct xen_dma_device *xdev,
+				       phys_addr_t phys, size_t size,
+				       dma_addr_t *bus)
 {
-	unsigned long pfn = phys >> XEN_DMA_FRAME_SHIFT;
-	unsigned long last = (phys + size - 1) >> XEN_DMA_FRAME_SHIFT;
-	unsigned long first_bfn = 0, i;
+	if (unlikely(is_zone_device_page(pfn_to_page(PHYS_PFN(phys)))))
+		this_cpu_inc(xdev->stats->foreign);
+	*bus = phys;
+	return dma_capable(xdev->dev, phys, size, true);
+}
 
-	walk->contiguous = true;
-	walk->foreign = false;
-	for (i = 0; pfn + i <= last; i++) {
-		unsigned long bfn = hooks->pfn_to_bfn(pfn + i);
+/*
+ * Did translating move the mapping across the device's segment boundary?
+ * The block layer split the request on guest-physical addresses; a
+ * mapping that crosses on the bus only (two contiguous machine runs that
+ * happen to straddle it) must bounce. One that crosses in guest-physical
+ * space too was the caller's choice and is left alone, as dma-direct does.
+ */
+static bool crosses_boundary_on_bus(struct device *dev, phys_addr_t phys,
+				    dma_addr_t bus, size_t size)
+{
+	unsigned long boundary = dma_get_seg_boundary(dev);
 
-		if (bfn == XEN_DMA_BFN_INVALID) {
-			walk->contiguous = false;
-			continue;
-		}
-		walk->foreign |= !!(bfn & XEN_DMA_BFN_FOREIGN);
-		bfn &= ~XEN_DMA_BFN_FOREIGN;
-		if (!i)
-			first_bfn = bfn;
-		else if (bfn != first_bfn + i)
-			walk->contiguous = false;
-	}
-	walk->bus = ((dma_addr_t)first_bfn << XEN_DMA_FRAME_SHIFT) |
-		    (phys & (XEN_DMA_FRAME_SIZE - 1));
+	return ((bus ^ (bus + size - 1)) & ~(dma_addr_t)boundary) &&
+	       !((phys ^ (phys + size - 1)) & ~(phys_addr_t)boundary);
+}
+
+static bool map_translated(struct xen_dma_device *xdev, phys_addr_t phys,
+			   size_t size, dma_addr_t *bus)
+{
+	struct xen_dma_bus_range range;
+
+	xdev->backend->hooks->map_range(phys, size, &range);
+	if (range.foreign)
+		this_cpu_inc(xdev->stats->foreign);
+	if (!range.contiguous)
+		return false;
+	*bus = range.bus;
+	return dma_capable(xdev->dev, range.bus, size, true) &&
+	       !crosses_boundary_on_bus(xdev->dev, phys, range.bus, size);
 }
 
 /*
  * Where the device can reach @phys without a bounce, in *@bus; false when
  * the mapping must bounce.
  */
-static bool map_without_bounce(struct xen_dma_device *xdev, phys_addr_t phys,
-			       size_t size, dma_addr_t *bus)
+static __always_inline bool map_without_bounce(struct xen_dma_device *xdev,
+					       phys_addr_t phys, size_t size,
+					       dma_addr_t *bus)
 {
-	struct frame_walk walk;
-
-	walk_frames(xdev->backend->hooks, phys, size, &walk);
-	if (walk.foreign)
-		this_cpu_inc(xdev->stats->foreign);
-
-	switch (xdev->policy.mode) {
-	case XEN_DMA_MODE_DIRECT:
-		if (walk.foreign)
-			return false;
-		*bus = phys;
-		break;
-	case XEN_DMA_MODE_TRANSLATE:
-		if (!walk.contiguous)
-			return false;
-		*bus = walk.bus;
-		break;
-	default:
-		return false;
-	}
-	return dma_capable(xdev->dev, *bus, size, true);
+	if (likely(xdev->policy.mode == XEN_DMA_MODE_DIRECT))
+		return map_direct(xdev, phys, size, bus);
+	if (xdev->policy.mode == XEN_DMA_MODE_TRANSLATE)
+		return map_translated(xdev, phys, size, bus);
+	return false;
 }
 
 /* Counts a refused mapping and says why, unless the caller asked not to. */
@@ -117,8 +114,8 @@ static void map_failed(struct xen_dma_device *xdev, size_t size, int err,
 		break;
 	case -E2BIG:
 		dev_warn_ratelimited(dev,
-				     "xen_dma: %zu-byte mapping must bounce but exceeds max_mapping_size %zu\n",
-				     size, xen_dma_pool_max_mapping_size(xdev->pool, dev));
+				     "xen_dma: %zu-byte mapping must bounce but does not fit a %lu KiB bounce segment\n",
+				     size, BIT(xdev->pool->config.segment_shift) / SZ_1K);
 		break;
 	case -ERANGE:
 		dev_warn_ratelimited(dev,
@@ -170,8 +167,18 @@ fail:
 static void unmap_one(struct xen_dma_device *xdev, dma_addr_t bus, size_t size,
 		      enum dma_data_direction dir, unsigned long attrs)
 {
-	xen_dma_pool_unmap(xdev->pool, xdev->dev, bus, size, dir, attrs);
+	if (xen_dma_pool_may_own(xdev->pool, bus))
+		xen_dma_pool_unmap(xdev->pool, xdev->dev, bus, size, dir, attrs);
 	this_cpu_inc(xdev->stats->unmaps);
+}
+
+static void sync_one(struct device *dev, dma_addr_t bus, size_t size,
+		     enum dma_data_direction dir, bool for_cpu)
+{
+	struct xen_dma_pool *pool = to_xen_dma_device(dev)->pool;
+
+	if (xen_dma_pool_may_own(pool, bus))
+		xen_dma_pool_sync(pool, dev, bus, size, dir, for_cpu);
 }
 
 static dma_addr_t xen_dma_map_page(struct device *dev, struct page *page,
@@ -244,28 +251,24 @@ static void xen_dma_sync_single_for_cpu(struct device *dev, dma_addr_t bus,
 					size_t size,
 					enum dma_data_direction dir)
 {
-	xen_dma_pool_sync(to_xen_dma_device(dev)->pool, dev, bus, size, dir,
-			  true);
+	sync_one(dev, bus, size, dir, true);
 }
 
 static void xen_dma_sync_single_for_device(struct device *dev, dma_addr_t bus,
 					   size_t size,
 					   enum dma_data_direction dir)
 {
-	xen_dma_pool_sync(to_xen_dma_device(dev)->pool, dev, bus, size, dir,
-			  false);
+	sync_one(dev, bus, size, dir, false);
 }
 
 static void sync_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		    enum dma_data_direction dir, bool for_cpu)
 {
-	struct xen_dma_pool *pool = to_xen_dma_device(dev)->pool;
 	struct scatterlist *sg;
 	int i;
 
 	for_each_sg(sgl, sg, nents, i)
-		xen_dma_pool_sync(pool, dev, sg->dma_address, sg_dma_len(sg),
-				  dir, for_cpu);
+		sync_one(dev, sg->dma_address, sg_dma_len(sg), dir, for_cpu);
 }
 
 static void xen_dma_sync_sg_for_cpu(struct device *dev,
@@ -283,56 +286,32 @@ static void xen_dma_sync_sg_for_device(struct device *dev,
 }
 
 /*
- * Coherent memory: zeroed pages, machine-contiguous below the coherent mask.
- * After "ready buffers for DMA" the frames are new, so zero them only then.
+ * Coherent memory: zeroed pages, bus-contiguous below the coherent mask, in
+ * the device's bus space. Zeroed here, once: exchanged frames come back
+ * with whatever Xen left, and reused pages with whatever we left.
  */
 static struct page *alloc_coherent_pages(struct xen_dma_device *xdev,
 					 size_t size, gfp_t gfp, dma_addr_t *bus)
 {
-	u64 mask = xdev->dev->coherent_dma_mask;
-	unsigned int order = get_order(size);
+	u64 limit = min_not_zero(xdev->dev->coherent_dma_mask,
+				 xdev->dev->bus_dma_limit);
 	struct page *page;
+	int err;
 
-	if (!size || order >= MAX_ORDER)
+	if (!size)
 		return NULL;
-	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_ZERO);
-	gfp |= __GFP_NOWARN;
-	/* Where frames are not moved (direct, 1:1 domains), the zone counts. */
-	if (mask <= DMA_BIT_MASK(32))
-		gfp |= GFP_DMA32;
-
-	if (xdev->policy.mode == XEN_DMA_MODE_DIRECT) {
-		page = alloc_pages(gfp, order);
-		if (!page)
-			return NULL;
-		*bus = page_to_phys(page);
-		if (*bus + size - 1 > mask) {
-			__free_pages(page, order);
-			return NULL;
-		}
-	} else {
-		page = alloc_pages(gfp, order);
-		if (!page)
-			return NULL;
-		if (xdev->backend->hooks->make_contiguous(page_to_phys(page),
-							  order, fls64(mask),
-							  bus)) {
-			__free_pages(page, order);
-			return NULL;
-		}
-	}
-	memset(page_address(page), 0, PAGE_SIZE << order);
+	page = xen_dma_mem_alloc(&xdev->backend->mem, xdev->space,
+				 get_order(size), limit, gfp, bus, &err);
+	if (!page)
+		return NULL;
+	memset(page_address(page), 0, PAGE_SIZE << get_order(size));
 	return page;
 }
 
 static void free_coherent_pages(struct xen_dma_device *xdev, size_t size,
 				struct page *page)
 {
-	unsigned int order = get_order(size);
-
-	if (xdev->policy.mode != XEN_DMA_MODE_DIRECT)
-		xdev->backend->hooks->undo_contiguous(page_to_phys(page), order);
-	__free_pages(page, order);
+	xen_dma_mem_free(&xdev->backend->mem, page, get_order(size));
 }
 
 static struct page *alloc_coherent_counted(struct device *dev, size_t size,
@@ -421,16 +400,16 @@ static dma_addr_t xen_dma_map_resource(struct device *dev, phys_addr_t phys,
 				       unsigned long attrs)
 {
 	struct xen_dma_device *xdev = to_xen_dma_device(dev);
-	struct frame_walk walk;
+	struct xen_dma_bus_range range;
 	dma_addr_t bus = phys;
 
 	if (!size)
 		goto fail;
 	if (xdev->policy.mode != XEN_DMA_MODE_DIRECT) {
-		walk_frames(xdev->backend->hooks, phys, size, &walk);
-		if (!walk.contiguous)
+		xdev->backend->hooks->map_range(phys, size, &range);
+		if (!range.contiguous)
 			goto fail;
-		bus = walk.bus;
+		bus = range.bus;
 	}
 	if (!dma_capable(dev, bus, size, false))
 		goto fail;
@@ -459,23 +438,52 @@ static int xen_dma_supported(struct device *dev, u64 mask)
 }
 
 /*
- * The mask that avoids bounces: the top of RAM as devices see it, or, when
- * everything bounces, the top of the pool. Without it the DMA core answers
- * 32 bits, and drivers that trust it would bounce what needs no bounce.
+ * The top of what devices are given, when nothing bounces: guest frames in
+ * direct mode (grant mappings included), machine addresses otherwise, the
+ * pool itself when everything bounces. 0 when unknown.
+ */
+static u64 unbounced_top(struct xen_dma_device *xdev)
+{
+	const struct xen_dma_features *f = &xdev->backend->features;
+
+	switch (xdev->policy.mode) {
+	case XEN_DMA_MODE_DIRECT:
+		return f->max_gfn_address;
+	case XEN_DMA_MODE_TRANSLATE:
+		return f->max_bus_address;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The mask that avoids bounces. Without it the DMA core answers 32 bits,
+ * and drivers that trust it would bounce what needs no bounce.
  */
 static u64 xen_dma_get_required_mask(struct device *dev)
 {
 	struct xen_dma_device *xdev = to_xen_dma_device(dev);
-	u64 top = xdev->backend->features.max_bus_address;
+	u64 top = unbounced_top(xdev);
 
-	if (xdev->policy.mode == XEN_DMA_MODE_BOUNCE || !top)
+	if (!top)
 		return DMA_BIT_MASK(xdev->pool->config.address_bits);
 	return DMA_BIT_MASK(fls64(top));
 }
 
+/*
+ * Only a mapping that may bounce is bounded by the pool's segment. In
+ * direct mode that is one the device cannot reach, which cannot happen
+ * when its limit covers every guest frame.
+ */
 static size_t xen_dma_max_mapping_size(struct device *dev)
 {
-	return xen_dma_pool_max_mapping_size(to_xen_dma_device(dev)->pool, dev);
+	struct xen_dma_device *xdev = to_xen_dma_device(dev);
+	u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
+	u64 top = unbounced_top(xdev);
+
+	if (xdev->policy.mode == XEN_DMA_MODE_DIRECT && top && limit >= top)
+		return SIZE_MAX;
+	return xen_dma_pool_max_mapping_size(xdev->pool, dev);
 }
 
 /**
@@ -492,7 +500,8 @@ static size_t xen_dma_max_mapping_size(struct device *dev)
  * - sync_single_for_device: copy a bounced range in (TO_DEVICE, BIDIRECTIONAL)
  * - sync_sg_for_cpu: sync_single_for_cpu for each entry
  * - sync_sg_for_device: sync_single_for_device for each entry
- * - alloc: zeroed coherent memory, bus-contiguous below the coherent mask
+ * - alloc: zeroed coherent memory, bus-contiguous below the coherent mask,
+ *   from xen-dma-mem.c in the device's bus space
  * - free: give back what alloc gave
  * - alloc_pages: alloc, returning the pages
  * - free_pages: give back what alloc_pages gave
@@ -501,8 +510,10 @@ static size_t xen_dma_max_mapping_size(struct device *dev)
  * - map_resource: bus address of MMIO, never bounced
  * - unmap_resource: nothing to undo
  * - dma_supported: true when the device's pool has a segment below the mask
- * - get_required_mask: the mask with which nothing needs to bounce
- * - max_mapping_size: the largest mapping that can bounce
+ * - get_required_mask: the mask with which nothing needs to bounce: the
+ *   top guest frame (direct), the top machine frame (translate), the pool
+ * - max_mapping_size: the largest mapping that can bounce; unlimited in
+ *   direct mode for a device that reaches every guest frame
  */
 const struct dma_map_ops xen_dma_map_ops = {
 	.map_page = xen_dma_map_page,

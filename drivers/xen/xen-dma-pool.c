@@ -2,9 +2,10 @@
 /*
  * xen-dma bounce pool.
  *
- * The pool is a set of segments, each one machine-contiguous run of memory
- * obtained with "ready buffers for DMA" (or, for a pool whose bus addresses
- * are guest frames, plain pages). A segment is cut into 2 KiB slots; a
+ * The pool is a set of segments, each one bus-contiguous run of memory
+ * below the pool's address limit, from xen-dma-mem.c (machine-contiguous
+ * through "ready buffers for DMA", or plain pages where devices are given
+ * guest frames). A segment is cut into 2 KiB slots; a
  * mapping takes consecutive slots of one segment, so a mapping can be as
  * large as a segment: 256 KiB by default, up to 4 MiB.
  *
@@ -82,10 +83,7 @@ static void pool_copy(phys_addr_t orig, void *slot, size_t size, bool to_slot)
 static void pool_free_segment_memory(struct xen_dma_pool *pool,
 				     struct xen_dma_pool_segment *pseg)
 {
-	if (!pool->config.gfn_space)
-		pool->hooks->undo_contiguous(page_to_phys(pseg->pages),
-					     pool_segment_order(pool));
-	__free_pages(pseg->pages, pool_segment_order(pool));
+	xen_dma_mem_free(pool->mem, pseg->pages, pool_segment_order(pool));
 	bitmap_free(pseg->slot_map);
 	kvfree(pseg->slots);
 }
@@ -98,7 +96,6 @@ static struct xen_dma_pool_segment *pool_new_segment(struct xen_dma_pool *pool)
 {
 	unsigned int order = pool_segment_order(pool);
 	unsigned int nr_slots = pool_segment_size(pool) >> XEN_DMA_SLOT_SHIFT;
-	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
 	struct xen_dma_pool_segment *pseg;
 	struct xen_dma_slot *slots;
 	unsigned long *slot_map;
@@ -110,38 +107,35 @@ static struct xen_dma_pool_segment *pool_new_segment(struct xen_dma_pool *pool)
 	if (pool_nr_segments(pool) >= pool->config.max_segments)
 		return ERR_PTR(-ENOSPC);
 
-	/*
-	 * Where "ready buffers for DMA" cannot move frames (guest-frame pools,
-	 * 1:1 domains), only the zone keeps a segment below the address bits.
-	 */
-	if (pool->config.address_bits <= 32)
-		gfp |= GFP_DMA32;
-	pages = alloc_pages(gfp, order);
 	slot_map = bitmap_zalloc(nr_slots, GFP_KERNEL);
 	slots = kvcalloc(nr_slots, sizeof(*slots), GFP_KERNEL);
-	if (!pages || !slot_map || !slots) {
+	if (!slot_map || !slots) {
 		ret = -ENOMEM;
 		goto free;
 	}
-
-	if (pool->config.gfn_space) {
-		bus = page_to_phys(pages);
-		ret = bus + pool_segment_size(pool) - 1 > pool_address_limit(pool) ?
-			-ERANGE : 0;
-	} else {
-		ret = pool->hooks->make_contiguous(page_to_phys(pages), order,
-						   pool->config.address_bits,
-						   &bus);
+	pages = xen_dma_mem_alloc(pool->mem, pool->config.space, order,
+				  pool_address_limit(pool), GFP_KERNEL, &bus,
+				  &ret);
+	/*
+	 * Guest frames above the limit still serve devices that reach them
+	 * (an Arm board whose RAM starts above 4 GiB has none below it); only
+	 * "ready buffers for DMA" can promise a limit for machine frames.
+	 */
+	if (!pages && ret == -ERANGE && pool->config.space == XEN_DMA_SPACE_GFN) {
+		pr_warn_once("no memory below 2^%u for the bounce pool: using higher memory; devices with narrower masks cannot bounce\n",
+			     pool->config.address_bits);
+		pages = xen_dma_mem_alloc(pool->mem, pool->config.space, order,
+					  DMA_BIT_MASK(64), GFP_KERNEL, &bus,
+					  &ret);
 	}
-	if (ret)
+	if (!pages)
 		goto free;
 
 	index = xen_dma_tables_add(&pool->tables, page_to_phys(pages), bus,
 				   pool_segment_size(pool));
 	if (index < 0) {
 		ret = index;
-		if (!pool->config.gfn_space)
-			pool->hooks->undo_contiguous(page_to_phys(pages), order);
+		xen_dma_mem_free(pool->mem, pages, order);
 		goto free;
 	}
 	pseg = &pool->segments[index];
@@ -157,8 +151,6 @@ static struct xen_dma_pool_segment *pool_new_segment(struct xen_dma_pool *pool)
 free:
 	kvfree(slots);
 	bitmap_free(slot_map);
-	if (pages)
-		__free_pages(pages, order);
 	return ERR_PTR(ret);
 }
 
@@ -272,7 +264,7 @@ static void pool_area_check_high_water(struct xen_dma_pool *pool,
 
 /**
  * xen_dma_pool_create() - make a bounce pool
- * @hooks: the hypervisor; "ready buffers for DMA" gives each segment
+ * @mem: where each segment's memory comes from
  * @config: the pool's shape, copied
  *
  * Makes @config->initial_segments segments and spreads them over one area per
@@ -282,7 +274,7 @@ static void pool_area_check_high_water(struct xen_dma_pool *pool,
  * Return: the pool, or an ERR_PTR(): -ERANGE for a shape out of bounds,
  * -ENOMEM, or the error of the first segment that failed.
  */
-struct xen_dma_pool *xen_dma_pool_create(const struct xen_dma_hooks *hooks,
+struct xen_dma_pool *xen_dma_pool_create(struct xen_dma_mem *mem,
 					 const struct xen_dma_pool_config *config)
 {
 	struct xen_dma_pool *pool;
@@ -302,7 +294,7 @@ struct xen_dma_pool *xen_dma_pool_create(const struct xen_dma_hooks *hooks,
 	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
-	pool->hooks = hooks;
+	pool->mem = mem;
 	pool->config = *config;
 	mutex_init(&pool->grow_lock);
 	INIT_WORK(&pool->grow_work, pool_grow_work);
@@ -560,7 +552,8 @@ static void pool_mark_borrowed(struct xen_dma_pool *pool,
  * @pool: the pool
  * @dev: the device; its DMA mask, min_align_mask and segment boundary hold
  * @orig_phys: the caller's buffer
- * @size: its length, 1 to xen_dma_pool_max_mapping_size()
+ * @size: its length; with its offset under the device's min_align_mask it
+ *	must fit one segment
  * @bus: where to store the bus address of the bounced copy
  *
  * The buffer is always copied in, whatever the direction: a device that
@@ -568,7 +561,7 @@ static void pool_mark_borrowed(struct xen_dma_pool *pool,
  * behind for the CPU to read back (CVE-2022-0854).
  *
  * Context: any; never sleeps, never allocates, never calls the hypervisor.
- * Return: 0, -E2BIG when @size cannot fit a segment, or -ENOSPC when no
+ * Return: 0, -E2BIG when the mapping cannot fit a segment, or -ENOSPC when no
  * slot range below the device's limit is free.
  */
 int xen_dma_pool_map(struct xen_dma_pool *pool, struct device *dev,
@@ -579,9 +572,23 @@ int xen_dma_pool_map(struct xen_dma_pool *pool, struct device *dev,
 	unsigned int home, i, index = 0;
 	unsigned long pool_addr;
 
-	if (!size || size > xen_dma_pool_max_mapping_size(pool, dev))
+	/*
+	 * Refuse only what cannot fit once its offset in the first slot is
+	 * known: max_mapping_size() assumes the worst offset, and drivers that
+	 * never read it rely on swiotlb taking whatever fits.
+	 */
+	if (!size || size > pool_segment_size(pool))
 		return -E2BIG;
 	pool_request_init(&req, dev, orig_phys, size);
+	/*
+	 * Segments are aligned to their size (the buddy allocator's blocks,
+	 * Xen's extents), so the first slot a mapping can take is given by its
+	 * min_align_mask bits above the slot size. A segment that is not
+	 * aligned is only searched, never assumed to have more room.
+	 */
+	if (req.align_bits + req.nr_slots >
+	    pool_segment_size(pool) >> XEN_DMA_SLOT_SHIFT)
+		return -E2BIG;
 
 	home = raw_smp_processor_id() % pool->nr_areas;
 	for (i = 0; i < pool->nr_areas && !pseg; i++)
@@ -665,8 +672,9 @@ static size_t pool_clamp(struct device *dev, struct xen_dma_slot *slot,
  * @attrs: %DMA_ATTR_SKIP_CPU_SYNC skips the copy back
  *
  * The slots are released only after the copy back completed, so a new
- * mapping can never be handed slots whose data is still being read (seed
- * 003: no reuse before the unmap is done).
+ * mapping can never be handed slots whose data is still being read: a
+ * translation is not reused before its invalidation is complete (xen-devel,
+ * 2016-10, "Xen virtual IOMMU high level design doc V2").
  *
  * Context: any; takes no lock to find the mapping.
  * Return: true when @bus was a mapping of this pool, false otherwise.
@@ -696,6 +704,11 @@ bool xen_dma_pool_unmap(struct xen_dma_pool *pool, struct device *dev,
 
 	nr = slot->nr_slots;
 	area = pseg->area;
+	/*
+	 * The copy back above is complete before the slots are free: the
+	 * unlock below orders it before any later pool_area_alloc() that
+	 * takes the same lock and hands these slots out again.
+	 */
 	spin_lock_irqsave(&area->lock, flags);
 	bitmap_clear(pseg->slot_map, first, nr);
 	area->used_slots -= nr;

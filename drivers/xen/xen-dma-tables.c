@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xen-dma translation tables: the phys->bus array and the bus->phys tree of
- * the bounce pool, after the design reviewed in seed 002.
+ * the bounce pool, after the design reviewed on linux-arm-kernel (2013-08,
+ * "swiotlb-xen: support autotranslate guests").
  *
  * The array answers "where does pool byte N go on the bus" with a shift and an
  * add. The tree answers the reverse question for unmap and sync, which only
@@ -35,7 +36,7 @@ static __always_inline bool segment_bus_less(struct latch_tree_node *a,
 	return to_segment(a)->bus < to_segment(b)->bus;
 }
 
-/* A key matches a segment when start <= key < start + size (seed 002). */
+/* A key matches a segment when start <= key < start + size: inside, too. */
 static __always_inline int segment_bus_comp(void *key,
 					    struct latch_tree_node *node)
 {
@@ -82,6 +83,8 @@ int xen_dma_tables_init(struct xen_dma_tables *tables,
 	tables->max_segments = max_segments;
 	tables->nr_segments = 0;
 	tables->segment_shift = segment_shift;
+	tables->bus_first = DMA_MAPPING_ERROR;
+	tables->bus_last = 0;
 	seqcount_latch_init(&tables->bus_tree.seq);
 	tables->bus_tree.tree[0] = RB_ROOT;
 	tables->bus_tree.tree[1] = RB_ROOT;
@@ -178,6 +181,13 @@ int xen_dma_tables_add(struct xen_dma_tables *tables, phys_addr_t phys,
 	seg->bus = bus;
 	seg->size = size;
 	seg->index = index;
+	/*
+	 * Bounds only widen. A mapping's bus address reaches an unmapping CPU
+	 * through the driver's own synchronisation, which orders these stores
+	 * before its xen_dma_tables_may_hold().
+	 */
+	WRITE_ONCE(tables->bus_first, min(tables->bus_first, bus));
+	WRITE_ONCE(tables->bus_last, max(tables->bus_last, bus + size - 1));
 	latch_tree_insert(&seg->bus_node, &tables->bus_tree, &segment_bus_ops);
 	/* Pairs with smp_load_acquire() in xen_dma_tables_find_pool(). */
 	smp_store_release(&tables->nr_segments, index + 1);

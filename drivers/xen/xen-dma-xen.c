@@ -4,16 +4,18 @@
  *
  * "Map addresses" reads the p2m (x86 PV), or Linux's record of foreign
  * mappings (Arm); "ready buffers for DMA" exchanges frames for a contiguous
- * extent with XENMEM_exchange (x86 PV), or finds the memory already
- * contiguous (auto-translated, 1:1). xen_create_contiguous_region() is not
- * exported to modules, so the exchange is done here with the exported
- * reservation helpers and the hypercall interface.
+ * extent with XENMEM_exchange (x86 PV) unless the memory already is one.
+ * xen_create_contiguous_region() is not exported to modules, so the
+ * exchange is done here with the exported reservation helpers and the
+ * hypercall interface. The features include what XEN_SYSCTL_physinfo says
+ * of Xen's IOMMU, asked here with privcmd_call(), which both arches have.
  */
 
 #define pr_fmt(fmt) "xen_dma: " fmt
 
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 
 #include <xen/features.h>
@@ -25,6 +27,90 @@
 #include <asm/xen/hypercall.h>
 
 #include <xen/xen-dma-xen.h>
+
+/*
+ * XEN_SYSCTL_physinfo, as xen/include/public/sysctl.h lays it out (the same
+ * in Xen 4.17 to 4.21, on x86 and Arm). Linux carries no sysctl.h: only the
+ * part read here is spelt out; Xen copies the whole 136 bytes in and out.
+ */
+#define XEN_DMA_SYSCTL_physinfo			3
+#define XEN_DMA_SYSCTL_PHYSCAP_directio		BIT(2)
+
+struct xen_dma_sysctl {
+	u32 cmd;
+	u32 interface_version;
+	union {
+		struct {
+			u32 threads_per_core;
+			u32 cores_per_socket;
+			u32 nr_cpus;
+			u32 max_cpu_id;
+			u32 nr_nodes;
+			u32 max_node_id;
+			u32 cpu_khz;
+			u32 capabilities;
+		} physinfo;
+		u64 align;
+		u8 pad[128];
+	} u;
+};
+
+/*
+ * Xen refuses a sysctl of another interface version with -EACCES, before
+ * any permission check: 0x16 is Xen 4.21's, 0x15 that of 4.17 to 4.20.
+ */
+static const u32 xen_sysctl_versions[] = { 0x16, 0x15 };
+
+/* What Xen says of its IOMMU: XEN_SYSCTL_PHYSCAP_directio is iommu_enabled. */
+static void xen_read_iommu(struct xen_dma_features *f)
+{
+	struct xen_dma_sysctl *op;
+	unsigned int i;
+	long rc = -EACCES;
+
+	BUILD_BUG_ON(sizeof(*op) != 136);
+	BUILD_BUG_ON(offsetof(struct xen_dma_sysctl, u.physinfo.capabilities) != 36);
+	f->iommu_report = XEN_DMA_IOMMU_UNKNOWN;
+	op = kzalloc(sizeof(*op), GFP_KERNEL);
+	if (!op) {
+		f->iommu_how = "XEN_SYSCTL_physinfo not asked: out of memory";
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(xen_sysctl_versions) && rc == -EACCES; i++) {
+		memset(op, 0, sizeof(*op));
+		op->cmd = XEN_DMA_SYSCTL_physinfo;
+		op->interface_version = xen_sysctl_versions[i];
+		rc = privcmd_call(__HYPERVISOR_sysctl, (unsigned long)op, 0, 0, 0, 0);
+	}
+	if (!rc) {
+		f->iommu_report = op->u.physinfo.capabilities &
+				  XEN_DMA_SYSCTL_PHYSCAP_directio ?
+				  XEN_DMA_IOMMU_PRESENT : XEN_DMA_IOMMU_ABSENT;
+		f->iommu_how = f->iommu_report == XEN_DMA_IOMMU_PRESENT ?
+			"XEN_SYSCTL_physinfo: directio (IOMMU enabled)" :
+			"XEN_SYSCTL_physinfo: no directio (IOMMU off)";
+	} else if (rc == -EPERM) {
+		f->iommu_how = "XEN_SYSCTL_physinfo refused (-EPERM): not the control domain";
+	} else if (rc == -EACCES) {
+		f->iommu_how = "XEN_SYSCTL_physinfo: no known interface version (-EACCES)";
+	} else {
+		f->iommu_how = "XEN_SYSCTL_physinfo failed";
+		pr_info("XEN_SYSCTL_physinfo: %ld\n", rc);
+	}
+	kfree(op);
+}
+
+/* XENMEM_maximum_gpfn: not in every kernel's interface/memory.h. */
+#define XEN_DMA_XENMEM_maximum_gpfn	14
+
+/* The top of the guest's frames, grant mappings included; 0 if unknown. */
+static u64 xen_max_gfn_address(void)
+{
+	domid_t self = DOMID_SELF;
+	long max_gfn = HYPERVISOR_memory_op(XEN_DMA_XENMEM_maximum_gpfn, &self);
+
+	return max_gfn > 0 ? (((u64)max_gfn + 1) << XEN_PAGE_SHIFT) - 1 : 0;
+}
 
 /* The end of the host's RAM; a device that reaches it needs no bounce. */
 static u64 xen_max_machine_address(void)
@@ -41,25 +127,16 @@ static void xen_read_features(struct xen_dma_features *f)
 	f->not_direct_mapped = xen_feature(XENFEAT_not_direct_mapped);
 	f->initial_domain = xen_initial_domain();
 	f->x86 = IS_ENABLED(CONFIG_X86);
-	/* Xen builds an x86 PVH dom0 only when an IOMMU translates for it. */
-	f->iommu = f->x86 && f->auto_translated && f->initial_domain;
 	f->max_bus_address = xen_max_machine_address();
-}
-
-/* 1:1 auto-translated domains (Arm dom0) see machine frames as their own. */
-static bool xen_direct_mapped(void)
-{
-	if (xen_feature(XENFEAT_direct_mapped))
-		return true;
-	if (xen_feature(XENFEAT_not_direct_mapped))
-		return false;
-	if (IS_ENABLED(CONFIG_X86))
-		return !xen_feature(XENFEAT_auto_translated_physmap);
-	return xen_initial_domain();
+	f->max_gfn_address = xen_max_gfn_address();
+	if (f->auto_translated)
+		xen_read_iommu(f);
+	else
+		f->iommu_how = "not asked: a PV domain's devices take machine addresses";
 }
 
 #ifdef CONFIG_XEN_PV
-static unsigned long xen_pv_pfn_to_bfn(unsigned long pfn)
+static __always_inline unsigned long xen_pv_pfn_to_bfn(unsigned long pfn)
 {
 	unsigned long mfn = __pfn_to_mfn(pfn);
 
@@ -68,6 +145,12 @@ static unsigned long xen_pv_pfn_to_bfn(unsigned long pfn)
 	if (mfn & FOREIGN_FRAME_BIT)
 		return (mfn & ~FOREIGN_FRAME_BIT) | XEN_DMA_BFN_FOREIGN;
 	return mfn & ~IDENTITY_FRAME_BIT;
+}
+
+static void xen_pv_map_range(phys_addr_t phys, size_t size,
+			     struct xen_dma_bus_range *range)
+{
+	xen_dma_walk_frames(phys, size, xen_pv_pfn_to_bfn, range);
 }
 
 /*
@@ -135,8 +218,18 @@ static int xen_pv_make_contiguous(phys_addr_t phys, unsigned int order,
 	xen_pfn_t extent;
 	bool done;
 
+	struct xen_dma_bus_range range;
+
 	if (order >= MAX_ORDER)
 		return -E2BIG;
+	/* Already machine-contiguous and low enough: nothing to exchange. */
+	xen_pv_map_range(phys, PAGE_SIZE << order, &range);
+	if (range.contiguous && !range.foreign &&
+	    (address_bits >= 64 ||
+	     range.bus + (PAGE_SIZE << order) - 1 <= DMA_BIT_MASK(address_bits))) {
+		*bus = range.bus;
+		return 0;
+	}
 	/* The old frames go back to Xen: leave nothing of ours in them. */
 	memset(phys_to_virt(phys), 0, PAGE_SIZE << order);
 	spin_lock_irqsave(&xen_exchange_lock, flags);
@@ -154,7 +247,7 @@ static int xen_pv_make_contiguous(phys_addr_t phys, unsigned int order,
 	if (!done)
 		return -ENOMEM;
 	*bus = PFN_PHYS(extent);
-	return 0;
+	return XEN_DMA_FRAMES_MOVED;
 }
 
 static void xen_pv_undo_contiguous(phys_addr_t phys, unsigned int order)
@@ -181,7 +274,7 @@ static void xen_pv_undo_contiguous(phys_addr_t phys, unsigned int order)
 #endif /* CONFIG_XEN_PV */
 
 /* @pfn is a 4 KiB Xen frame, not a Linux page, when pages are 64 KiB. */
-static unsigned long xen_translated_pfn_to_bfn(unsigned long pfn)
+static __always_inline unsigned long xen_translated_pfn_to_bfn(unsigned long pfn)
 {
 	unsigned long bfn = pfn_to_bfn(pfn), page_pfn;
 
@@ -198,23 +291,24 @@ static unsigned long xen_translated_pfn_to_bfn(unsigned long pfn)
 	return bfn;
 }
 
+static void xen_translated_map_range(phys_addr_t phys, size_t size,
+				     struct xen_dma_bus_range *range)
+{
+	xen_dma_walk_frames(phys, size, xen_translated_pfn_to_bfn, range);
+}
+
 /*
- * Auto-translated and 1:1: guest frames are machine frames, so memory is
- * contiguous as it is; it only has to lie low enough.
+ * Only called where devices need machine addresses in an auto-translated
+ * domain: not 1:1 and no IOMMU (xen_dma_policy_bus_space()). Xen gives such
+ * a domain no machine frame numbers: XENMEM_exchange hides them from a
+ * translated guest, and Linux's own code never learns them.
  */
 static int xen_translated_make_contiguous(phys_addr_t phys, unsigned int order,
 					  unsigned int address_bits,
 					  dma_addr_t *bus)
 {
-	if (!xen_direct_mapped()) {
-		pr_err_once("not 1:1 mapped: Xen offers no machine-contiguous memory here\n");
-		return -EOPNOTSUPP;
-	}
-	if (address_bits < 64 &&
-	    phys + (PAGE_SIZE << order) - 1 > DMA_BIT_MASK(address_bits))
-		return -ERANGE;
-	*bus = phys;
-	return 0;
+	pr_err_once("not 1:1 and no IOMMU: Xen tells this domain no machine addresses, so no memory can be readied for DMA\n");
+	return -EOPNOTSUPP;
 }
 
 static void xen_translated_undo_contiguous(phys_addr_t phys, unsigned int order)
@@ -224,7 +318,7 @@ static void xen_translated_undo_contiguous(phys_addr_t phys, unsigned int order)
 static const struct xen_dma_hooks xen_translated_hooks = {
 	.name = "xen (auto-translated)",
 	.read_features = xen_read_features,
-	.pfn_to_bfn = xen_translated_pfn_to_bfn,
+	.map_range = xen_translated_map_range,
 	.make_contiguous = xen_translated_make_contiguous,
 	.undo_contiguous = xen_translated_undo_contiguous,
 };
@@ -233,7 +327,7 @@ static const struct xen_dma_hooks xen_translated_hooks = {
 static const struct xen_dma_hooks xen_pv_hooks = {
 	.name = "xen (PV)",
 	.read_features = xen_read_features,
-	.pfn_to_bfn = xen_pv_pfn_to_bfn,
+	.map_range = xen_pv_map_range,
 	.make_contiguous = xen_pv_make_contiguous,
 	.undo_contiguous = xen_pv_undo_contiguous,
 };

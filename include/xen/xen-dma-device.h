@@ -11,27 +11,19 @@
 #include <linux/mutex.h>
 
 #include <xen/xen-dma-hooks.h>
+#include <xen/xen-dma-mem.h>
 #include <xen/xen-dma-policy.h>
 #include <xen/xen-dma-pool.h>
 
 /**
- * enum xen_dma_bus_space - which addresses a pool's segments have on the bus
- * @XEN_DMA_SPACE_MACHINE: bus frames from "map addresses" (translate, bounce)
- * @XEN_DMA_SPACE_GFN: guest frames, an IOMMU translates them (direct)
- * @XEN_DMA_NR_SPACES: number of spaces
- */
-enum xen_dma_bus_space {
-	XEN_DMA_SPACE_MACHINE,
-	XEN_DMA_SPACE_GFN,
-	XEN_DMA_NR_SPACES,
-};
-
-/**
  * struct xen_dma_backend - the hypervisor, the policy inputs and the pools
  * @hooks: the hypervisor hooks, fixed at init
- * @features: the domain's features, read once at init
+ * @features: the domain's features, read once at init; @features.iommu is
+ *	decided then too
+ * @iommu_reason: why @features.iommu is what it is
  * @forced_mode: %XEN_DMA_MODE_AUTO, or the mode= override
- * @pool_config: the shape of every pool; gfn_space is set per pool
+ * @pool_config: the shape of every pool; the bus space is set per pool
+ * @mem: where pool segments and coherent buffers come from
  * @lock: protects @pools and @devices
  * @pools: one per bus space, made when the first device needs it
  * @devices: attached devices, list of &xen_dma_device.node
@@ -41,8 +33,10 @@ enum xen_dma_bus_space {
 struct xen_dma_backend {
 	const struct xen_dma_hooks *hooks;
 	struct xen_dma_features features;
+	const char *iommu_reason;
 	enum xen_dma_mode forced_mode;
 	struct xen_dma_pool_config pool_config;
+	struct xen_dma_mem mem;
 	struct mutex lock;	/* @pools and @devices */
 	struct xen_dma_pool *pools[XEN_DMA_NR_SPACES];
 	struct list_head devices;
@@ -77,6 +71,7 @@ struct xen_dma_device_stats {
  * @backend: the backend it is attached to
  * @saved_ops: the ops the device had before, restored on detach
  * @policy: its mode and the reason for it
+ * @space: the bus space of its coherent memory and its pool
  * @pool: the pool its bounces go to
  * @stats: per-CPU numbers, summed by xen_dma_device_read_stats()
  * @node: entry in &xen_dma_backend.devices
@@ -88,6 +83,7 @@ struct xen_dma_device {
 	struct xen_dma_backend *backend;
 	const struct dma_map_ops *saved_ops;
 	struct xen_dma_policy policy;
+	enum xen_dma_bus_space space;
 	struct xen_dma_pool *pool;
 	struct xen_dma_device_stats __percpu *stats;
 	struct list_head node;
@@ -99,6 +95,7 @@ extern const struct dma_map_ops xen_dma_map_ops;
 int xen_dma_backend_init(struct xen_dma_backend *backend,
 			 const struct xen_dma_hooks *hooks,
 			 enum xen_dma_mode forced_mode,
+			 enum xen_dma_iommu_param iommu,
 			 const struct xen_dma_pool_config *pool_config);
 void xen_dma_backend_exit(struct xen_dma_backend *backend);
 

@@ -2,8 +2,9 @@
 /*
  * xen-dma hooks: everything xen-dma asks of the hypervisor.
  *
- * Seed 004 keeps the cross-section small: "map addresses" (a non-linear
- * pfn -> bus frame translation) and "ready buffers for DMA" (a special
+ * The cross-section is kept as small as LKML asked of Xen in 2009 ("where
+ * do we stand with the Xen patches", 2009-05-19): "map addresses" (a non-linear
+ * phys -> bus translation) and "ready buffers for DMA" (a special
  * allocation: machine-contiguous below N address bits), plus the feature
  * bits read once. One table of these is chosen at init: the real one
  * (drivers/xen/xen-dma-xen.c) or, in KUnit, a simulated hypervisor.
@@ -18,10 +19,22 @@
 #define XEN_DMA_FRAME_SHIFT	12
 #define XEN_DMA_FRAME_SIZE	BIT(XEN_DMA_FRAME_SHIFT)
 
-/* pfn_to_bfn() result: no bus frame is known for this pfn. */
+/* A frame's bus frame: none is known for this pfn. */
 #define XEN_DMA_BFN_INVALID	(~0UL)
-/* pfn_to_bfn() flag: the frame belongs to another domain (grant-mapped). */
+/* A frame's bus frame, flag: the frame belongs to another domain. */
 #define XEN_DMA_BFN_FOREIGN	BIT(BITS_PER_LONG - 2)
+
+/**
+ * enum xen_dma_iommu_report - what the hypervisor said about its IOMMU
+ * @XEN_DMA_IOMMU_UNKNOWN: it could not be asked, or did not answer
+ * @XEN_DMA_IOMMU_ABSENT: it says no IOMMU is enabled
+ * @XEN_DMA_IOMMU_PRESENT: it says its IOMMU is enabled
+ */
+enum xen_dma_iommu_report {
+	XEN_DMA_IOMMU_UNKNOWN,
+	XEN_DMA_IOMMU_ABSENT,
+	XEN_DMA_IOMMU_PRESENT,
+};
 
 /**
  * struct xen_dma_features - what the hypervisor tells about this domain
@@ -31,9 +44,15 @@
  * @not_direct_mapped: XENFEAT_not_direct_mapped (16)
  * @initial_domain: this is dom0
  * @x86: the legacy rule for neither flag differs between x86 and Arm
- * @iommu: an IOMMU translates guest frame numbers for our devices
- * @max_bus_address: the highest bus address of RAM (machine memory, or the
- *	guest's own with an IOMMU); 0 when unknown
+ * @iommu_report: what the hypervisor said about its IOMMU
+ * @iommu_how: how @iommu_report was learnt (or why it could not be), for
+ *	the log
+ * @iommu: an IOMMU translates guest frames for our devices. The hooks leave
+ *	it false; xen_dma_policy_iommu() decides it from @iommu_report and
+ *	the iommu= parameter
+ * @max_bus_address: the highest machine address of RAM; 0 when unknown
+ * @max_gfn_address: the highest guest-physical address of the domain,
+ *	grant mappings included; 0 when unknown
  */
 struct xen_dma_features {
 	bool auto_translated;
@@ -41,30 +60,95 @@ struct xen_dma_features {
 	bool not_direct_mapped;
 	bool initial_domain;
 	bool x86;
+	enum xen_dma_iommu_report iommu_report;
+	const char *iommu_how;
 	bool iommu;
 	u64 max_bus_address;
+	u64 max_gfn_address;
 };
+
+/**
+ * struct xen_dma_bus_range - what "map addresses" says of a buffer
+ * @bus: the bus address of the buffer's first byte
+ * @contiguous: every frame has a bus frame, each one following the previous
+ * @foreign: at least one frame belongs to another domain
+ */
+struct xen_dma_bus_range {
+	dma_addr_t bus;
+	bool contiguous;
+	bool foreign;
+};
+
+/**
+ * xen_dma_walk_frames() - fill a &xen_dma_bus_range frame by frame
+ * @phys: the buffer
+ * @size: its length, at least 1
+ * @pfn_to_bfn: the bus frame of a 4 KiB guest frame, possibly with
+ *	%XEN_DMA_BFN_FOREIGN, or %XEN_DMA_BFN_INVALID
+ * @r: the answer
+ *
+ * For the hooks' map_range(). Always inlined, so that @pfn_to_bfn is a
+ * direct (usually inlined) call: one indirect call per mapping, not one
+ * per frame, which is what a retpoline makes expensive.
+ */
+static __always_inline void
+xen_dma_walk_frames(phys_addr_t phys, size_t size,
+		    unsigned long (*pfn_to_bfn)(unsigned long pfn),
+		    struct xen_dma_bus_range *r)
+{
+	unsigned long pfn = phys >> XEN_DMA_FRAME_SHIFT;
+	unsigned long last = (phys + size - 1) >> XEN_DMA_FRAME_SHIFT;
+	unsigned long first_bfn = 0, i;
+
+	r->contiguous = true;
+	r->foreign = false;
+	for (i = 0; pfn + i <= last; i++) {
+		unsigned long bfn = pfn_to_bfn(pfn + i);
+
+		if (bfn == XEN_DMA_BFN_INVALID) {
+			r->contiguous = false;
+			continue;
+		}
+		r->foreign |= !!(bfn & XEN_DMA_BFN_FOREIGN);
+		bfn &= ~XEN_DMA_BFN_FOREIGN;
+		if (!i)
+			first_bfn = bfn;
+		else if (bfn != first_bfn + i)
+			r->contiguous = false;
+	}
+	r->bus = ((dma_addr_t)first_bfn << XEN_DMA_FRAME_SHIFT) |
+		 (phys & (XEN_DMA_FRAME_SIZE - 1));
+}
+
+/* make_contiguous() result: the frames were exchanged; undo before freeing. */
+#define XEN_DMA_FRAMES_MOVED	1
 
 /**
  * struct xen_dma_hooks - the hypervisor, as xen-dma sees it
  * @name: shown in logs and debugfs
- * @read_features: fill in the domain's features; called once per policy
- *	decision, never from a mapping path
- * @pfn_to_bfn: "map addresses": the bus frame a device must use for the
- *	4 KiB guest frame @pfn, possibly with %XEN_DMA_BFN_FOREIGN set, or
- *	%XEN_DMA_BFN_INVALID. Called from mapping paths: must not sleep.
+ * @read_features: fill in the domain's features; called once, at init,
+ *	never from a mapping path
+ * @map_range: "map addresses": where a device finds the buffer at @phys,
+ *	@size bytes (at least 1), in the bus space of the domain's own
+ *	frames: machine frames in a PV domain, guest frames in an
+ *	auto-translated one. One call covers the whole buffer. Called from
+ *	mapping paths: must not sleep.
  * @make_contiguous: "ready buffers for DMA": make the 2^@order pages at
  *	@phys machine-contiguous below @address_bits and return the bus
- *	address of the first byte in @bus. The contents are lost. On failure
- *	the memory must be exactly as it was. Must not sleep: coherent
- *	allocations may be made in atomic context.
- * @undo_contiguous: give back what @make_contiguous obtained for the same
- *	range, so the pages can return to the page allocator. Must not sleep.
+ *	address of the first byte in @bus. Memory that already is keeps its
+ *	frames and its contents (return 0); otherwise the frames are exchanged,
+ *	the contents lost, and %XEN_DMA_FRAMES_MOVED returned. On failure the
+ *	memory is exactly as it was. Must not sleep: coherent allocations may
+ *	be made in atomic context.
+ * @undo_contiguous: give back what a %XEN_DMA_FRAMES_MOVED call of
+ *	@make_contiguous obtained for the same range, so the pages can return
+ *	to the page allocator. Must not sleep.
  */
 struct xen_dma_hooks {
 	const char *name;
 	void (*read_features)(struct xen_dma_features *features);
-	unsigned long (*pfn_to_bfn)(unsigned long pfn);
+	void (*map_range)(phys_addr_t phys, size_t size,
+			  struct xen_dma_bus_range *range);
 	int (*make_contiguous)(phys_addr_t phys, unsigned int order,
 			       unsigned int address_bits, dma_addr_t *bus);
 	void (*undo_contiguous)(phys_addr_t phys, unsigned int order);

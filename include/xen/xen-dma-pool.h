@@ -12,7 +12,7 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
-#include <xen/xen-dma-hooks.h>
+#include <xen/xen-dma-mem.h>
 #include <xen/xen-dma-tables.h>
 
 struct device;
@@ -33,9 +33,9 @@ struct device;
  * @max_segments: the most segments growth may reach
  * @grow_percent: high-water mark: growth starts when an area has this
  *	percentage of its slots in use
- * @address_bits: every segment's bus addresses lie below 2^@address_bits
- * @gfn_space: bus addresses are guest frames (an IOMMU translates), so a
- *	segment needs no "ready buffers for DMA" call
+ * @address_bits: segments' bus addresses lie below 2^@address_bits where
+ *	the memory can be had (see pool_new_segment())
+ * @space: the bus space of the segments, from xen_dma_policy_bus_space()
  */
 struct xen_dma_pool_config {
 	unsigned int segment_shift;
@@ -43,7 +43,7 @@ struct xen_dma_pool_config {
 	unsigned int max_segments;
 	unsigned int grow_percent;
 	unsigned int address_bits;
-	bool gfn_space;
+	enum xen_dma_bus_space space;
 };
 
 /**
@@ -132,7 +132,7 @@ struct xen_dma_pool_stats {
 
 /**
  * struct xen_dma_pool - a bounce pool
- * @hooks: the hypervisor
+ * @mem: where segments' memory comes from
  * @config: the shape, fixed at creation
  * @tables: phys->bus array and bus->phys tree of the segments
  * @segments: pool side of each segment, same index as in @tables
@@ -146,7 +146,7 @@ struct xen_dma_pool_stats {
  * @exhausted: see &xen_dma_pool_stats
  */
 struct xen_dma_pool {
-	const struct xen_dma_hooks *hooks;
+	struct xen_dma_mem *mem;
 	struct xen_dma_pool_config config;
 	struct xen_dma_tables tables;
 	struct xen_dma_pool_segment *segments;
@@ -160,7 +160,7 @@ struct xen_dma_pool {
 	atomic_long_t exhausted;
 };
 
-struct xen_dma_pool *xen_dma_pool_create(const struct xen_dma_hooks *hooks,
+struct xen_dma_pool *xen_dma_pool_create(struct xen_dma_mem *mem,
 					 const struct xen_dma_pool_config *config);
 void xen_dma_pool_destroy(struct xen_dma_pool *pool);
 void xen_dma_pool_abandon(struct xen_dma_pool *pool);
@@ -179,5 +179,22 @@ bool xen_dma_pool_sync(struct xen_dma_pool *pool, struct device *dev,
 size_t xen_dma_pool_max_mapping_size(struct xen_dma_pool *pool,
 				     struct device *dev);
 bool xen_dma_pool_serves_mask(struct xen_dma_pool *pool, u64 mask);
+
+/**
+ * xen_dma_pool_may_own() - could @bus be a bounced mapping of @pool?
+ * @pool: the pool
+ * @bus: a bus address from map_page or map_sg
+ *
+ * A bound check on the pool's bus range, so unmap and sync of mappings that
+ * never bounced (most of them, in direct and translate modes) skip the
+ * tree lookup.
+ *
+ * Return: false when @bus is certainly not in the pool.
+ */
+static inline bool xen_dma_pool_may_own(struct xen_dma_pool *pool,
+					dma_addr_t bus)
+{
+	return xen_dma_tables_may_hold(&pool->tables, bus);
+}
 
 #endif /* _XEN_DMA_POOL_H */

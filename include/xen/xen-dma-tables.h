@@ -5,7 +5,8 @@
  *
  * The pool is a set of machine-contiguous segments. A byte of the pool is
  * named by its pool address: segment index << segment_shift | offset.
- * Two tables index the same segment descriptors (seed 002):
+ * Two tables index the same segment descriptors, as reviewed on
+ * linux-arm-kernel (2013-08, "swiotlb-xen: support autotranslate guests"):
  *
  *  - pool address -> phys/bus: an array pre-allocated for the largest pool,
  *    indexed by pool address >> segment_shift: O(1) arithmetic;
@@ -46,6 +47,9 @@ struct xen_dma_segment {
  * @nr_segments: entries published so far; written with release semantics
  *	after the entry is complete, so lock-free readers load it with acquire
  * @segment_shift: log2 of the largest segment size
+ * @bus_first: the lowest bus address of any segment; DMA_MAPPING_ERROR when
+ *	there is none
+ * @bus_last: the highest bus address of any segment
  * @bus_tree: latched rb-tree of @segments keyed by bus range
  * @add_lock: serialises xen_dma_tables_add(); readers never take it
  */
@@ -54,6 +58,8 @@ struct xen_dma_tables {
 	unsigned int max_segments;
 	unsigned int nr_segments;
 	unsigned int segment_shift;
+	dma_addr_t bus_first;
+	dma_addr_t bus_last;
 	struct latch_tree_root bus_tree;
 	struct mutex add_lock;	/* serialises adders only */
 };
@@ -87,6 +93,21 @@ xen_dma_segment_pool_addr(const struct xen_dma_tables *tables,
 			  const struct xen_dma_segment *seg)
 {
 	return (unsigned long)seg->index << tables->segment_shift;
+}
+
+/**
+ * xen_dma_tables_may_hold() - is @bus inside the tables' bus range?
+ * @tables: the tables
+ * @bus: any bus address
+ *
+ * Context: any; takes no lock.
+ * Return: false when no segment can hold @bus; true means "look it up".
+ */
+static inline bool xen_dma_tables_may_hold(const struct xen_dma_tables *tables,
+					   dma_addr_t bus)
+{
+	return bus >= READ_ONCE(tables->bus_first) &&
+	       bus <= READ_ONCE(tables->bus_last);
 }
 
 #endif /* _XEN_DMA_TABLES_H */

@@ -23,8 +23,16 @@
 #                 kernel's own ops) against xen_dma attached and detached at
 #                 run time through /sys/kernel/xen_dma, in the flags' mode and
 #                 (module reloaded) mode=bounce; MiB/s and ratios reported
-#   pvh-direct    x86 PVH dom0 on q35 with an emulated VT-d IOMMU: the flags
-#                 must choose mode direct, no bounce; NVMe data check
+#   pvh-direct    x86 PVH dom0 on q35 with an emulated VT-d IOMMU: Xen must
+#                 report its IOMMU and the flags choose mode direct, no bounce;
+#                 NVMe data check; no VT-d fault in Xen's log (every pvh-* case)
+#   pvh-translate same with mode=translate (guest frames, coherent memory from
+#                 the page allocator, never an exchange)
+#   pvh-bounce    same with mode=bounce; debugfs must count bounces
+#   pvh-compare   pv-compare on the PVH dom0: xen_dma direct against the
+#                 kernel's own dma-direct, attached and detached at run time
+#   pvh-foreign   pv-foreign on the PVH dom0: the domU's grant-mapped pages go
+#                 to the NVMe by guest frame, counted foreign, never bounced
 #   demo          like pv-translate (used by demo.sh)
 #   pv-foreign    x86 PV dom0 running Xen's toolstack: xl creates a PV domU
 #                 whose disk is the NVMe (xen-blkback, no persistent grants);
@@ -63,10 +71,11 @@ arm_nvme_addr=0000:00:02.0	# pinned with addr=0x2 below (arm64)
 
 for c in "${cases[@]}"; do
 	case "$c" in
-	pv-translate|pv-bounce|pv-e1000e|pv-compare|pvh-direct|demo) ;;
-	pv-foreign|pv-foreign-bounce) ;;
+	pv-translate|pv-bounce|pv-e1000e|pv-compare|demo) ;;
+	pvh-direct|pvh-translate|pvh-bounce|pvh-compare) ;;
+	pv-foreign|pv-foreign-bounce|pvh-foreign) ;;
 	arm-auto|arm-bounce|arm-nvme|arm-demo) ;;
-	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, pv-compare, pvh-direct, pv-foreign, pv-foreign-bounce, demo, arm-auto, arm-bounce, arm-nvme, arm-demo)" ;;
+	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, pv-compare, pvh-direct, pvh-translate, pvh-bounce, pvh-compare, pv-foreign, pv-foreign-bounce, pvh-foreign, demo, arm-auto, arm-bounce, arm-nvme, arm-demo)" ;;
 	esac
 done
 
@@ -118,9 +127,9 @@ start_http() {
 run_case() {
 	local c=$1 arch why logf params net qemu disk=virtio tmo=$timeout_s flavour=
 	logf=$XEN_DMA_CACHE/logs/dom0-$c.log
-	local rc secs waited pass fail
+	local rc secs waited pass fail faults
 	arch=$(case_arch "$c")
-	case "$c" in pv-foreign*) flavour=foreign ;; esac
+	case "$c" in *-foreign*) flavour=foreign ;; esac
 	if ! setup "$arch" $flavour; then
 		log "$c: setup failed: $why"
 		echo "setup failed: $why" >"$logf"
@@ -134,6 +143,12 @@ run_case() {
 	pv-compare)		params="xen_dma_reps=${XEN_DMA_COMPARE_REPS:-3}"
 				[ "$tmo" -ge 900 ] || tmo=900 ;;
 	pvh-direct)		params="xen_dma.devices=$nvme_addr xen_dma_expect=direct" ;;
+	pvh-translate)		params="xen_dma.devices=$nvme_addr xen_dma.mode=translate" ;;
+	pvh-bounce)		params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce" ;;
+	pvh-compare)		params="xen_dma_reps=${XEN_DMA_COMPARE_REPS:-3} xen_dma_base=dma-direct xen_dma_compare=auto"
+				[ "$tmo" -ge 900 ] || tmo=900 ;;
+	pvh-foreign)		params="xen_dma.devices=$nvme_addr xen_dma_expect=direct $domu_tmo"
+				[ "$tmo" -ge 600 ] || tmo=600 ;;
 	pv-foreign)		params="xen_dma.devices=$nvme_addr $domu_tmo"
 				[ "$tmo" -ge 600 ] || tmo=600 ;;
 	pv-foreign-bounce)	params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce $domu_tmo"
@@ -157,7 +172,7 @@ run_case() {
 		local dom0_cmdline="console=hvc0 earlyprintk=xen xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
 		local machine=(-machine pc -cpu "max,-smap")
 		local xen_cmdline='console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M'
-		if [ "$c" = pvh-direct ]; then
+		if [ "${c#pvh-}" != "$c" ]; then
 			# PVH dom0 behind an emulated VT-d: the IOMMU must exist
 			# before the PCI devices it translates for.
 			machine=(-machine "q35,kernel-irqchip=split" -cpu "max,-smap,-rdtscp"
@@ -221,6 +236,18 @@ run_case() {
 			log "$c: FAIL: the boot ended (qemu exit $rc) before the test finished"
 		fi
 	fi
+	# Xen's own console is in the log too: an IOMMU fault is a failure
+	# even when the data came back right.
+	if [ "${c#pvh-}" != "$c" ]; then
+		faults=$(tr -d '\r' <"$logf" | grep -cE '\[VT-D\].*[Ff]ault|DMAR:\[DMA' || true)
+		if [ "$faults" = 0 ]; then
+			pass=$((pass + 1))
+			log "$c: PASS iommu: no VT-d fault in Xen's log"
+		else
+			fail=$((fail + 1))
+			log "$c: FAIL iommu: $faults VT-d fault lines in Xen's log, first: $(tr -d '\r' <"$logf" | grep -m 1 -E '\[VT-D\].*[Ff]ault|DMAR:\[DMA')"
+		fi
+	fi
 	[ $((pass + fail)) -gt 0 ] || fail=1
 	log "$c: $pass passed, $fail failed; boot wall time $secs s (+$waited s waiting for the lock); log $logf"
 	echo "dom0-$arch:$c $pass $fail 0" >"$case_result"
@@ -230,7 +257,7 @@ run_case() {
 # before any I/O; cause not found). Such a boot is run once more, with the
 # first log kept; a failed check inside a finished test never is.
 domu_stuck() {
-	case "$1" in pv-foreign*) ;; *) return 1 ;; esac
+	case "$1" in *-foreign*) ;; *) return 1 ;; esac
 	tr -d '\r' <"$XEN_DMA_CACHE/logs/dom0-$1.log" |
 		grep -q -e 'the domU did not finish' -e 'the domU still runs'
 }

@@ -12,20 +12,22 @@
 # then XEN_DMA_DONE <case>, and powers the machine off.
 #
 # Command line (after the kernel's own options):
-#   xen_dma_case=NAME        pv-translate, pv-bounce, pv-e1000e, pv-compare,
-#                            pvh-direct, demo, arm-*, shell
+#   xen_dma_case=NAME        pv-*, pvh-*, arm-*, demo, shell (scripts/dom0/run.sh
+#                            lists them)
 #   xen_dma.PARAM=VALUE      passed to the module (busybox insmod does not
 #                            read /proc/cmdline, so this script does)
 #   xen_dma_mb=N             MiB written and read back (default 64)
 #   xen_dma_disk=nvme|virtio the disk to test (default nvme)
 #   xen_dma_expect=MODE      the mode the attached devices must report
 #                            (default: mode= if forced, else translate: PV)
-#   xen_dma_reps=N           pv-compare: runs per setting (default 3)
-#   xen_dma_passes=N         pv-compare: reads of the MB MiB per timed run
+#   xen_dma_reps=N           *-compare: runs per setting (default 3)
+#   xen_dma_passes=N         *-compare: reads of the MB MiB per timed run
 #                            (default 4)
-#   xen_dma_compare=M,M      pv-compare: xen_dma modes compared with
-#                            swiotlb-xen (default auto,bounce; auto = the
+#   xen_dma_compare=M,M      *-compare: xen_dma modes compared with the
+#                            kernel's own ops (default auto,bounce; auto = the
 #                            flags' choice, others reload the module)
+#   xen_dma_base=NAME        *-compare: what the kernel's own ops are called
+#                            (default swiotlb-xen; dma-direct on PVH)
 
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
@@ -366,27 +368,30 @@ compare_detach() {
 		result FAIL detach "$1: $DISK did not come back after detaching $NVME"
 		return 1
 	fi
-	result PASS detach "$1: $NVME detached, back on the kernel's own DMA ops (swiotlb-xen)"
+	result PASS detach "$1: $NVME detached, back on the kernel's own DMA ops ($BASE)"
 }
 
-# report KB MODE: MiB/s of xen_dma in MODE against swiotlb-xen, mean of runs.
+# report KB MODE: MiB/s of xen_dma in MODE against the kernel's own ops
+# ($BASE), mean of runs.
 report() {
-	awk -v kb="$1" -v m="$2" '
-		$2 == kb && $1 == "swiotlb-xen" { s += $3; ns++; sl = sl " " $3 }
+	awk -v kb="$1" -v m="$2" -v base="$BASE" '
+		$2 == kb && $1 == base { s += $3; ns++; sl = sl " " $3 }
 		$2 == kb && $1 == "xen_dma-" m { x += $3; nx++; xl = xl " " $3 }
 		END {
 			if (!ns || !nx) { print "FAIL missing runs"; exit }
-			printf "PASS %s KiB requests: swiotlb-xen %.1f MiB/s (runs:%s), xen_dma %s %.1f MiB/s (runs:%s), ratio xen_dma/swiotlb-xen %.2f\n",
-				kb, s / ns, sl, m, x / nx, xl, (x / nx) / (s / ns)
+			printf "PASS %s KiB requests: %s %.1f MiB/s (runs:%s), xen_dma %s %.1f MiB/s (runs:%s), ratio xen_dma/%s %.2f\n",
+				kb, base, s / ns, sl, m, x / nx, xl, base, (x / nx) / (s / ns)
 		}' /tmp/perf
 }
 
-# pv-compare: NVMe O_DIRECT read throughput in one boot, alternating the
-# kernel's own ops (swiotlb-xen) with xen_dma attached at run time through
-# sysfs, in the mode from the flags and then (module reloaded) mode=bounce.
+# pv-compare, pvh-compare: NVMe O_DIRECT read throughput in one boot,
+# alternating the kernel's own ops ($BASE: swiotlb-xen on PV, dma-direct on
+# PVH) with xen_dma attached at run time through sysfs, in the mode from the
+# flags and then (module reloaded) in the other modes of xen_dma_compare=.
 compare_case() {
 	local reps modes m run maps mode b kb line verdict
 	reps=$(arg xen_dma_reps 3)
+	BASE=$(arg xen_dma_base swiotlb-xen)
 	PASSES=$(arg xen_dma_passes 4)
 	modes=$(arg xen_dma_compare "auto bounce" | tr ',' ' ')
 	: >/tmp/perf
@@ -408,9 +413,9 @@ compare_case() {
 		return
 	fi
 	rm -f /tmp/pattern
-	say "wrote $MB MiB of random data to $DISK through swiotlb-xen; $reps runs per setting"
-	say "run: swiotlb-xen (xen_dma loaded, $NVME not attached)"
-	measure swiotlb-xen
+	say "wrote $MB MiB of random data to $DISK through $BASE; $reps runs per setting"
+	say "run: $BASE (xen_dma loaded, $NVME not attached)"
+	measure "$BASE"
 	for m in $modes; do
 		if [ "$m" != auto ]; then
 			if ! rmmod xen_dma; then
@@ -441,8 +446,8 @@ compare_case() {
 				fi
 			fi
 			compare_detach "$m run $run" || break
-			say "run $run: swiotlb-xen"
-			measure swiotlb-xen
+			say "run $run: $BASE"
+			measure "$BASE"
 			run=$((run + 1))
 		done
 		# Attach once more after the detaches: re-attach must work.
@@ -505,9 +510,10 @@ start_toolstack() {
 	result PASS toolstack "xenstored, xen-init-dom0 and xenconsoled running"
 }
 
-# pv-foreign*: a PV domU whose disk is dom0's NVMe through xen-blkback; the
-# domU's I/O makes dom0's NVMe driver DMA to the domU's grant-mapped pages:
-# foreign pages for xen_dma.
+# pv-foreign*, pvh-foreign: a PV domU whose disk is dom0's NVMe through
+# xen-blkback; the domU's I/O makes dom0's NVMe driver DMA to the domU's
+# grant-mapped pages: foreign pages for xen_dma (by machine frame on PV, by
+# guest frame through the IOMMU on PVH).
 foreign_case() {
 	load_module || return
 	[ -n "$NVME" ] && attach "$NVME"
@@ -602,10 +608,10 @@ case "$CASE" in
 	fi
 	show_debugfs
 	;;
-pv-compare)
+pv-compare|pvh-compare)
 	compare_case
 	;;
-pv-foreign*)
+pv-foreign*|pvh-foreign)
 	foreign_case
 	;;
 pv-*|pvh-*|arm-*|demo)

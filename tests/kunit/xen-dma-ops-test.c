@@ -49,6 +49,9 @@ static bool must_bounce(struct xen_dma_test_env *env, phys_addr_t phys,
 	case XEN_DMA_MODE_DIRECT:
 		return false;
 	case XEN_DMA_MODE_TRANSLATE:
+		/* Guest frames are contiguous as they are (PVH, mode=translate). */
+		if (env->backend.features.auto_translated)
+			return false;
 		/* The simulated p2m makes no two neighbouring frames adjacent. */
 		return frames_spanned(phys, size) > 1;
 	default:
@@ -56,13 +59,15 @@ static bool must_bounce(struct xen_dma_test_env *env, phys_addr_t phys,
 	}
 }
 
-/* The bus address of an unbounced mapping: GFN or MFN space. */
+/*
+ * The bus address of an unbounced mapping of our own memory: the guest
+ * frame in an auto-translated domain, the machine frame in a PV one.
+ */
 static dma_addr_t expected_bus(struct xen_dma_test_env *env, phys_addr_t phys)
 {
-	if (env->mode == XEN_DMA_MODE_DIRECT)
+	if (env->backend.features.auto_translated)
 		return phys;
-	return ((dma_addr_t)xen_dma_sim_hooks.pfn_to_bfn(phys >>
-							XEN_DMA_FRAME_SHIFT)
+	return ((dma_addr_t)xen_dma_sim_pfn_to_bfn(phys >> XEN_DMA_FRAME_SHIFT)
 		<< XEN_DMA_FRAME_SHIFT) | (phys & (XEN_DMA_FRAME_SIZE - 1));
 }
 
@@ -295,7 +300,8 @@ static void ops_translate_bounces_exactly_when_needed(struct kunit *test)
 
 	/* The same frames made contiguous: no bounce, the region's address. */
 	KUNIT_ASSERT_EQ(test, xen_dma_sim_hooks.make_contiguous(phys, 1, 64,
-								&region_bus), 0);
+								&region_bus),
+			XEN_DMA_FRAMES_MOVED);
 	bus = dma_map_single(dev, cpu + 4000, 200, DMA_TO_DEVICE);
 	KUNIT_EXPECT_EQ(test, bus, region_bus + 4000);
 	dma_unmap_single(dev, bus, 200, DMA_TO_DEVICE);
@@ -327,7 +333,10 @@ static void ops_translate_bounces_exactly_when_needed(struct kunit *test)
 	__free_pages(pages, 1);
 }
 
-/* Direct mode: GFNs; bounce a foreign page and what lies above the limit. */
+/*
+ * Direct mode: guest frames, another domain's page included (the IOMMU maps
+ * grants at their guest frame); bounce only what lies above the limit.
+ */
 static void ops_direct_bounces_exactly_when_needed(struct kunit *test)
 {
 	struct xen_dma_test_env *env =
@@ -348,11 +357,12 @@ static void ops_direct_bounces_exactly_when_needed(struct kunit *test)
 	dma_unmap_single(dev, bus, 3 * PAGE_SIZE, DMA_BIDIRECTIONAL);
 	KUNIT_EXPECT_EQ(test, stat_bounces(env), bounces);
 
-	/* The IOMMU maps the domain's own RAM only (seed 001). */
+	/* Another domain's page: its guest frame, as it is. */
 	bus = dma_map_page(dev, foreign, 0, 128, DMA_TO_DEVICE);
-	KUNIT_EXPECT_TRUE(test, xen_dma_test_in_pool(env, bus));
+	KUNIT_EXPECT_EQ(test, bus, page_to_phys(foreign));
+	KUNIT_EXPECT_FALSE(test, xen_dma_test_in_pool(env, bus));
 	dma_unmap_page(dev, bus, 128, DMA_TO_DEVICE);
-	KUNIT_EXPECT_EQ(test, stat_bounces(env) - bounces, 1ULL);
+	KUNIT_EXPECT_EQ(test, stat_bounces(env), bounces);
 
 	/* A limit just above the lowest segment, and a page beyond it. */
 	for (i = 0; i < env->xdev->pool->tables.nr_segments; i++) {
@@ -379,7 +389,7 @@ static void ops_direct_bounces_exactly_when_needed(struct kunit *test)
 	KUNIT_EXPECT_LE(test, bus + 255, lowest_end);
 	dma_unmap_page(dev, bus, 256, DMA_TO_DEVICE);
 	dev->bus_dma_limit = 0;
-	KUNIT_EXPECT_EQ(test, stat_bounces(env) - bounces, 2ULL);
+	KUNIT_EXPECT_EQ(test, stat_bounces(env) - bounces, 1ULL);
 
 	__free_page(high);
 	put_foreign_page(foreign);
@@ -439,7 +449,8 @@ static void ops_sg_mixed(struct kunit *test)
 	seen = kunit_kmalloc(test, 8192, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, seen);
 	KUNIT_ASSERT_EQ(test, xen_dma_sim_hooks.make_contiguous(page_to_phys(region),
-								1, 64, &region_bus), 0);
+								1, 64, &region_bus),
+			XEN_DMA_FRAMES_MOVED);
 	KUNIT_ASSERT_EQ(test, xen_dma_sim_set_frame(page_to_pfn(pages + 4),
 						    XEN_DMA_BFN_INVALID), 0);
 
@@ -503,12 +514,12 @@ static void check_coherent(struct kunit *test, struct xen_dma_test_env *env,
 	KUNIT_ASSERT_NOT_NULL(test, seen);
 	KUNIT_EXPECT_NULL(test, memchr_inv(cpu, 0, size));
 	KUNIT_EXPECT_LE(test, bus + size - 1, mask);
-	/* Bus-contiguous: every frame sits right after the previous. */
-	for (i = 0; env->mode != XEN_DMA_MODE_DIRECT &&
+	/* Machine-contiguous: every frame sits right after the previous. */
+	for (i = 0; env->xdev->space == XEN_DMA_SPACE_MACHINE &&
 	     i < DIV_ROUND_UP(size, XEN_DMA_FRAME_SIZE); i++)
-		KUNIT_EXPECT_EQ(test, xen_dma_sim_hooks.pfn_to_bfn(pfn + i),
+		KUNIT_EXPECT_EQ(test, xen_dma_sim_pfn_to_bfn(pfn + i),
 				(unsigned long)(bus >> XEN_DMA_FRAME_SHIFT) + i);
-	if (env->mode == XEN_DMA_MODE_DIRECT)
+	if (env->xdev->space == XEN_DMA_SPACE_GFN)
 		KUNIT_EXPECT_EQ(test, bus, virt_to_phys(cpu));
 	/* What the device writes, the CPU reads, with no sync. */
 	xen_dma_test_fill(seen, size, 7);
@@ -590,10 +601,13 @@ static void ops_map_resource(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, xen_dma_test_in_pool(env, bus));
 	dma_unmap_resource(env->dev, bus, 0x100, DMA_TO_DEVICE, 0);
 
-	/* MMIO never bounces: scrambled frames cannot be mapped at all. */
+	/*
+	 * MMIO never bounces: scrambled frames cannot be mapped at all. An
+	 * auto-translated domain's are guest frames, contiguous as they are.
+	 */
 	bus = dma_map_resource(env->dev, mmio, 2 * XEN_DMA_FRAME_SIZE,
 			       DMA_TO_DEVICE, DMA_ATTR_NO_WARN);
-	if (env->mode == XEN_DMA_MODE_DIRECT) {
+	if (env->backend.features.auto_translated) {
 		KUNIT_EXPECT_EQ(test, bus, mmio);
 		dma_unmap_resource(env->dev, bus, 2 * XEN_DMA_FRAME_SIZE,
 				   DMA_TO_DEVICE, 0);
@@ -724,6 +738,7 @@ static void ops_attach_detach(struct kunit *test)
 	/* mode=direct on a PV domain would give devices guest frames. */
 	KUNIT_EXPECT_EQ(test, xen_dma_backend_init(&failing, &xen_dma_sim_hooks,
 						   XEN_DMA_MODE_DIRECT,
+						   XEN_DMA_IOMMU_AUTO,
 						   &xen_dma_test_pool_config),
 			-EOPNOTSUPP);
 
@@ -732,6 +747,7 @@ static void ops_attach_detach(struct kunit *test)
 	xen_dma_sim.fail_make_contiguous = 1;
 	KUNIT_ASSERT_EQ(test, xen_dma_backend_init(&failing, &xen_dma_sim_hooks,
 						   XEN_DMA_MODE_BOUNCE,
+						   XEN_DMA_IOMMU_AUTO,
 						   &xen_dma_test_pool_config), 0);
 	xdev = xen_dma_device_attach(&failing, env->dev);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(xdev), -ENOMEM);
@@ -876,6 +892,294 @@ static void ops_sizes_and_alignment(struct kunit *test)
 	__free_pages(pages, order);
 }
 
+/*
+ * Direct mode does not cap what it never bounces: a device that reaches
+ * every guest frame may map 2 MiB as it is. Below that top, the pool's
+ * segment is the cap again.
+ */
+static void ops_direct_limits(struct kunit *test)
+{
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start(test, XEN_DMA_MODE_DIRECT,
+				       XEN_DMA_MODE_AUTO, NULL);
+	struct device *dev = env->dev;
+	struct page *pages = alloc_pages(GFP_KERNEL, get_order(SZ_2M));
+	dma_addr_t bus;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_EXPECT_EQ(test, dma_max_mapping_size(dev), SIZE_MAX);
+	KUNIT_EXPECT_EQ(test, dma_get_required_mask(dev), DMA_BIT_MASK(36));
+	bus = dma_map_page(dev, pages, 0, SZ_2M, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, bus, page_to_phys(pages));
+	dma_unmap_page(dev, bus, SZ_2M, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, stat_bounces(env), 0ULL);
+
+	KUNIT_ASSERT_EQ(test, dma_set_mask(dev, DMA_BIT_MASK(32)), 0);
+	KUNIT_EXPECT_EQ(test, dma_max_mapping_size(dev),
+			(size_t)BIT(XEN_DMA_SEGMENT_SHIFT_DEFAULT));
+	__free_pages(pages, get_order(SZ_2M));
+}
+
+/*
+ * mode=translate and mode=bounce on a PVH dom0 with an IOMMU: devices still
+ * see guest frames, so coherent memory and the pool come from the page
+ * allocator, never from "ready buffers for DMA" (which Xen refuses there).
+ */
+static void ops_pvh_forced_modes(struct kunit *test)
+{
+	static const enum xen_dma_mode forced[] = {
+		XEN_DMA_MODE_TRANSLATE, XEN_DMA_MODE_BOUNCE,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(forced); i++) {
+		struct xen_dma_test_env *env =
+			xen_dma_test_env_start(test, XEN_DMA_MODE_DIRECT,
+					       forced[i], NULL);
+		u8 *cpu = kunit_kmalloc(test, SZ_16K, GFP_KERNEL);
+		dma_addr_t bus;
+		void *coherent;
+
+		KUNIT_ASSERT_NOT_NULL(test, cpu);
+		xen_dma_sim.no_machine_addresses = true;
+		KUNIT_EXPECT_EQ(test, env->mode, forced[i]);
+		KUNIT_EXPECT_EQ(test, env->xdev->space, XEN_DMA_SPACE_GFN);
+		coherent = dma_alloc_coherent(env->dev, SZ_16K, &bus, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, coherent);
+		KUNIT_EXPECT_EQ(test, bus, virt_to_phys(coherent));
+		dma_free_coherent(env->dev, SZ_16K, coherent, bus);
+
+		check_one_mapping(test, env, cpu + 100, 9000, DMA_BIDIRECTIONAL);
+		bus = dma_map_single(env->dev, cpu, 64, DMA_TO_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(env->dev, bus));
+		if (forced[i] == XEN_DMA_MODE_TRANSLATE)
+			KUNIT_EXPECT_EQ(test, bus, virt_to_phys(cpu));
+		else
+			KUNIT_EXPECT_TRUE(test, xen_dma_test_in_pool(env, bus));
+		dma_unmap_single(env->dev, bus, 64, DMA_TO_DEVICE);
+		KUNIT_EXPECT_EQ(test, xen_dma_sim.make_calls, 0UL);
+		xen_dma_test_env_exit(test);
+	}
+}
+
+/*
+ * Translate mode: frames that are contiguous on the bus but straddle the
+ * device's segment boundary there, while the guest-physical range does not,
+ * bounce. The block layer only checked guest-physical addresses.
+ */
+static void ops_translate_boundary_on_bus(struct kunit *test)
+{
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start(test, XEN_DMA_MODE_TRANSLATE,
+				       XEN_DMA_MODE_AUTO, NULL);
+	struct device *dev = env->dev;
+	struct page *pages = alloc_pages(GFP_KERNEL, 1);
+	unsigned long pfn, bfn = 0x77770;	/* 64 KiB aligned */
+	dma_addr_t bus;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	pfn = page_to_pfn(pages);
+	KUNIT_ASSERT_EQ(test, xen_dma_sim_set_frame(pfn, bfn - 1), 0);
+	KUNIT_ASSERT_EQ(test, xen_dma_sim_set_frame(pfn + 1, bfn), 0);
+
+	bus = dma_map_page(dev, pages, 0, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, bus, (dma_addr_t)(bfn - 1) << XEN_DMA_FRAME_SHIFT);
+	dma_unmap_page(dev, bus, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+
+	KUNIT_ASSERT_EQ(test, dma_set_seg_boundary(dev, SZ_64K - 1), 0);
+	bus = dma_map_page(dev, pages, 0, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, bus));
+	KUNIT_EXPECT_TRUE(test, xen_dma_test_in_pool(env, bus));
+	KUNIT_EXPECT_EQ(test, bus >> 16, (bus + 2 * PAGE_SIZE - 1) >> 16);
+	dma_unmap_page(dev, bus, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	/* One frame does not cross: as it is. */
+	bus = dma_map_page(dev, pages, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_FALSE(test, xen_dma_test_in_pool(env, bus));
+	dma_unmap_page(dev, bus, PAGE_SIZE, DMA_TO_DEVICE);
+
+	xen_dma_sim_clear_frame(pfn);
+	xen_dma_sim_clear_frame(pfn + 1);
+	__free_pages(pages, 1);
+}
+
+/*
+ * A foreign frame anywhere in a buffer is seen: first, middle or last of
+ * three bus-contiguous frames, and the buffer still maps as it is.
+ */
+static void ops_translate_foreign_anywhere(struct kunit *test)
+{
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start(test, XEN_DMA_MODE_TRANSLATE,
+				       XEN_DMA_MODE_AUTO, NULL);
+	struct page *pages = alloc_pages(GFP_KERNEL, 2);
+	struct xen_dma_device_stats stats;
+	unsigned long pfn, bfn = 0x66660;
+	unsigned int which, i;
+	dma_addr_t bus;
+	u64 foreign;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	pfn = page_to_pfn(pages);
+	for (which = 0; which < 3; which++) {
+		for (i = 0; i < 3; i++)
+			KUNIT_ASSERT_EQ(test, xen_dma_sim_set_frame(pfn + i,
+				(bfn + i) | (i == which ? XEN_DMA_BFN_FOREIGN : 0)), 0);
+		xen_dma_device_read_stats(env->xdev, &stats);
+		foreign = stats.foreign;
+		bus = dma_map_page(env->dev, pages, 0, 3 * PAGE_SIZE,
+				   DMA_FROM_DEVICE);
+		KUNIT_EXPECT_EQ(test, bus, (dma_addr_t)bfn << XEN_DMA_FRAME_SHIFT);
+		dma_unmap_page(env->dev, bus, 3 * PAGE_SIZE, DMA_FROM_DEVICE);
+		xen_dma_device_read_stats(env->xdev, &stats);
+		KUNIT_EXPECT_EQ_MSG(test, stats.foreign - foreign, 1ULL,
+				    "foreign frame %u of 3 not seen", which);
+	}
+	for (i = 0; i < 3; i++)
+		xen_dma_sim_clear_frame(pfn + i);
+	__free_pages(pages, 2);
+}
+
+/*
+ * Bounce: a mapping is refused only when it cannot fit a segment with its
+ * real offset, not whenever it exceeds max_mapping_size, which assumes the
+ * worst offset: a page-aligned 256 KiB buffer with NVMe's 4 KiB
+ * min_align_mask fits a 256 KiB segment exactly.
+ */
+static void ops_bounce_fits_with_offset(struct kunit *test)
+{
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start(test, XEN_DMA_MODE_BOUNCE,
+				       XEN_DMA_MODE_AUTO, NULL);
+	struct device *dev = env->dev;
+	struct page *pages = alloc_pages(GFP_KERNEL, get_order(2 * SZ_256K));
+	void *cpu;
+	dma_addr_t bus;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	cpu = page_address(pages);
+	KUNIT_ASSERT_EQ(test, dma_set_min_align_mask(dev, SZ_4K - 1), 0);
+	KUNIT_EXPECT_EQ(test, dma_max_mapping_size(dev), (size_t)SZ_256K - SZ_4K);
+	check_one_mapping(test, env, cpu, SZ_256K, DMA_BIDIRECTIONAL);
+	/* 2 KiB into the page: one slot more than a segment has. */
+	bus = dma_map_single_attrs(dev, cpu + SZ_2K, SZ_256K, DMA_TO_DEVICE,
+				   DMA_ATTR_NO_WARN);
+	KUNIT_EXPECT_TRUE(test, dma_mapping_error(dev, bus));
+	/* 256 bytes in: its offset fits in the slack of the last slot. */
+	check_one_mapping(test, env, cpu + 256, SZ_256K - SZ_2K, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, stat_failures(env), 1ULL);
+	__free_pages(pages, get_order(2 * SZ_256K));
+}
+
+/*
+ * The device's limit is checked on a bounced mapping's last byte: with a
+ * limit inside the only segment, no mapping may run past it, whatever
+ * slot its first byte gets.
+ */
+static void ops_bounce_limit_inside_segment(struct kunit *test)
+{
+	static const struct xen_dma_pool_config one_segment = {
+		.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
+		.initial_segments = 1,
+		.max_segments = 1,
+		.grow_percent = 100,
+		.address_bits = 32,
+	};
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start(test, XEN_DMA_MODE_BOUNCE,
+				       XEN_DMA_MODE_AUTO, &one_segment);
+	struct device *dev = env->dev;
+	dma_addr_t seg = env->xdev->pool->tables.segments[0].bus, bus[8];
+	u8 *cpu = kunit_kzalloc(test, SZ_16K, GFP_KERNEL);
+	unsigned int i, n = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	dev->bus_dma_limit = seg + 60 * SZ_1K - 1;
+	for (i = 0; i < ARRAY_SIZE(bus); i++) {
+		dma_addr_t b = dma_map_single_attrs(dev, cpu, SZ_16K,
+						    DMA_TO_DEVICE,
+						    DMA_ATTR_NO_WARN);
+
+		if (dma_mapping_error(dev, b))
+			continue;
+		KUNIT_EXPECT_LE(test, b + SZ_16K - 1, dev->bus_dma_limit);
+		bus[n++] = b;
+	}
+	/* 0, 16 and 32 KiB fit below 60 KiB; 48 KiB would end at 64 KiB. */
+	KUNIT_EXPECT_EQ(test, n, 3U);
+	while (n)
+		dma_unmap_single(dev, bus[--n], SZ_16K, DMA_TO_DEVICE);
+	dev->bus_dma_limit = 0;
+}
+
+/*
+ * The boundary is checked where the mapping really starts: its offset in
+ * the first slot (min_align_mask) can push the end across a boundary the
+ * slots alone do not cross.
+ */
+static void ops_bounce_boundary_with_offset(struct kunit *test)
+{
+	static const struct xen_dma_pool_config one_segment = {
+		.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
+		.initial_segments = 1,
+		.max_segments = 1,
+		.grow_percent = 100,
+		.address_bits = 32,
+	};
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start(test, XEN_DMA_MODE_BOUNCE,
+				       XEN_DMA_MODE_AUTO, &one_segment);
+	struct device *dev = env->dev;
+	struct page *pages = alloc_pages(GFP_KERNEL, 1);
+	u8 *cpu, *tiny = kunit_kzalloc(test, 8, GFP_KERNEL);
+	dma_addr_t first, bus;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_NOT_NULL(test, tiny);
+	cpu = page_address(pages);
+	KUNIT_ASSERT_EQ(test, dma_set_min_align_mask(dev, SZ_2K - 1), 0);
+	KUNIT_ASSERT_EQ(test, dma_set_seg_boundary(dev, SZ_8K - 1), 0);
+	/*
+	 * Slot 0 taken: the first page-aligned candidate is 4 KiB in, where
+	 * 4 KiB starting 256 bytes into the slot would end past 8 KiB.
+	 */
+	first = dma_map_single(dev, tiny, 8, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, first));
+	bus = dma_map_single(dev, cpu + 256, SZ_4K, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, bus));
+	KUNIT_EXPECT_EQ(test, bus & (SZ_2K - 1), 256ULL);
+	KUNIT_EXPECT_EQ(test, bus >> 13, (bus + SZ_4K - 1) >> 13);
+	dma_unmap_single(dev, bus, SZ_4K, DMA_TO_DEVICE);
+	dma_unmap_single(dev, first, 8, DMA_TO_DEVICE);
+	__free_pages(pages, 1);
+}
+
+/*
+ * Not 1:1 and no IOMMU, on a hypervisor that gives no machine addresses:
+ * attach says so and fails with -EOPNOTSUPP, the device keeps its ops.
+ */
+static void ops_attach_without_machine_addresses(struct kunit *test)
+{
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start(test, XEN_DMA_MODE_TRANSLATE,
+				       XEN_DMA_MODE_AUTO, NULL);
+	struct xen_dma_features coloured;
+	struct xen_dma_backend backend;
+
+	KUNIT_ASSERT_EQ(test, xen_dma_device_detach(env->xdev), 0);
+	env->xdev = NULL;
+	xen_dma_test_features(XEN_DMA_MODE_BOUNCE, &coloured);
+	xen_dma_sim.features = coloured;
+	xen_dma_sim.no_machine_addresses = true;
+	KUNIT_ASSERT_EQ(test, xen_dma_backend_init(&backend, &xen_dma_sim_hooks,
+						   XEN_DMA_MODE_AUTO,
+						   XEN_DMA_IOMMU_AUTO,
+						   &xen_dma_test_pool_config), 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xen_dma_device_attach(&backend, env->dev)),
+			-EOPNOTSUPP);
+	KUNIT_EXPECT_NULL(test, env->dev->dma_ops);
+	xen_dma_backend_exit(&backend);
+}
+
 static struct kunit_case xen_dma_ops_cases[] = {
 	KUNIT_CASE_PARAM(ops_map_single_every_direction, ops_mode_gen_params),
 	KUNIT_CASE_PARAM(ops_partial_sync, ops_mode_gen_params),
@@ -892,6 +1196,14 @@ static struct kunit_case xen_dma_ops_cases[] = {
 	KUNIT_CASE(ops_attach_detach),
 	KUNIT_CASE(ops_no_stale_data),
 	KUNIT_CASE(ops_sizes_and_alignment),
+	KUNIT_CASE(ops_direct_limits),
+	KUNIT_CASE(ops_pvh_forced_modes),
+	KUNIT_CASE(ops_translate_boundary_on_bus),
+	KUNIT_CASE(ops_translate_foreign_anywhere),
+	KUNIT_CASE(ops_bounce_fits_with_offset),
+	KUNIT_CASE(ops_bounce_limit_inside_segment),
+	KUNIT_CASE(ops_bounce_boundary_with_offset),
+	KUNIT_CASE(ops_attach_without_machine_addresses),
 	{}
 };
 

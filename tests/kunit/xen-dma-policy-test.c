@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite for the xen-dma policy: Xen's feature flags -> a mode, by the
- * rules of Xen's public features.h, and the mode= names.
+ * rules of Xen's public features.h; whether an IOMMU translates (iommu=);
+ * the bus space DMA-able memory comes from; and the parameter names.
  */
 
 #include <kunit/test.h>
@@ -50,14 +51,22 @@ static const struct policy_case policy_cases[] = {
 	  { .initial_domain = true, .auto_translated = true,
 	    .not_direct_mapped = true },
 	  XEN_DMA_MODE_AUTO, XEN_DMA_MODE_BOUNCE },
-	{ "Arm64 dom0 with cache colouring and an SMMU (seed 000)",
+	{ "Arm64 dom0 with cache colouring and an SMMU",
 	  { .initial_domain = true, .auto_translated = true,
 	    .not_direct_mapped = true, .iommu = true },
 	  XEN_DMA_MODE_AUTO, XEN_DMA_MODE_DIRECT },
-	{ "Arm64 1:1 dom0 with an SMMU",
+	{ "Arm64 1:1 dom0 with an SMMU: translate, right behind the SMMU or not",
 	  { .initial_domain = true, .auto_translated = true,
 	    .direct_mapped = true, .iommu = true },
+	  XEN_DMA_MODE_AUTO, XEN_DMA_MODE_TRANSLATE },
+	{ "x86 HVM driver domain with a passed-through device (IOMMU)",
+	  { .x86 = true, .auto_translated = true, .not_direct_mapped = true,
+	    .iommu = true },
 	  XEN_DMA_MODE_AUTO, XEN_DMA_MODE_DIRECT },
+	{ "mode=direct on a coloured Arm dom0 Xen says has no IOMMU",
+	  { .initial_domain = true, .auto_translated = true,
+	    .not_direct_mapped = true },
+	  XEN_DMA_MODE_DIRECT, XEN_DMA_MODE_DIRECT },
 	{ "mode=bounce on x86 PV",
 	  { .x86 = true, .initial_domain = true, .direct_mapped = true },
 	  XEN_DMA_MODE_BOUNCE, XEN_DMA_MODE_BOUNCE },
@@ -129,9 +138,10 @@ static void policy_refuses_unsafe_modes(struct kunit *test)
 
 	KUNIT_EXPECT_NOT_NULL(test, xen_dma_mode_unsafe(&pv, XEN_DMA_MODE_DIRECT));
 	KUNIT_EXPECT_NOT_NULL(test, xen_dma_mode_unsafe(&arm_coloured,
-							XEN_DMA_MODE_DIRECT));
-	KUNIT_EXPECT_NOT_NULL(test, xen_dma_mode_unsafe(&arm_coloured,
 							XEN_DMA_MODE_TRANSLATE));
+	/* Direct is the user's call on any auto-translated domain. */
+	KUNIT_EXPECT_NULL(test, xen_dma_mode_unsafe(&arm_coloured,
+						    XEN_DMA_MODE_DIRECT));
 	for (m = XEN_DMA_MODE_AUTO; m < XEN_DMA_NR_MODES; m++) {
 		KUNIT_EXPECT_NULL(test, xen_dma_mode_unsafe(&pvh_iommu, m));
 		KUNIT_EXPECT_NULL(test, xen_dma_mode_unsafe(&arm_dom0, m));
@@ -144,8 +154,123 @@ static void policy_refuses_unsafe_modes(struct kunit *test)
 						    XEN_DMA_MODE_AUTO));
 }
 
+struct iommu_case {
+	const char *what;
+	struct xen_dma_features f;
+	enum xen_dma_iommu_param param;
+	bool want;
+};
+
+static const struct iommu_case iommu_cases[] = {
+	{ "PVH dom0, Xen says directio",
+	  { .x86 = true, .initial_domain = true, .auto_translated = true,
+	    .not_direct_mapped = true, .iommu_report = XEN_DMA_IOMMU_PRESENT },
+	  XEN_DMA_IOMMU_AUTO, true },
+	{ "PVH dom0, Xen cannot be asked: it builds PVH dom0 only with one",
+	  { .x86 = true, .initial_domain = true, .auto_translated = true,
+	    .not_direct_mapped = true },
+	  XEN_DMA_IOMMU_AUTO, true },
+	{ "coloured Arm dom0, Xen says no IOMMU",
+	  { .initial_domain = true, .auto_translated = true,
+	    .not_direct_mapped = true, .iommu_report = XEN_DMA_IOMMU_ABSENT },
+	  XEN_DMA_IOMMU_AUTO, false },
+	{ "coloured Arm dom0 with an SMMU, Xen says directio",
+	  { .initial_domain = true, .auto_translated = true,
+	    .not_direct_mapped = true, .iommu_report = XEN_DMA_IOMMU_PRESENT },
+	  XEN_DMA_IOMMU_AUTO, true },
+	{ "HVM driver domain, sysctl refused: assumed, as Linux assumes",
+	  { .x86 = true, .auto_translated = true, .not_direct_mapped = true },
+	  XEN_DMA_IOMMU_AUTO, true },
+	{ "Arm 1:1 dom0, nothing said: none needed",
+	  { .initial_domain = true, .auto_translated = true,
+	    .direct_mapped = true },
+	  XEN_DMA_IOMMU_AUTO, false },
+	{ "x86 PV dom0, Xen says directio: PV devices take machine frames",
+	  { .x86 = true, .initial_domain = true, .direct_mapped = true,
+	    .iommu_report = XEN_DMA_IOMMU_PRESENT },
+	  XEN_DMA_IOMMU_AUTO, false },
+	{ "iommu=no beats Xen's directio",
+	  { .initial_domain = true, .auto_translated = true,
+	    .not_direct_mapped = true, .iommu_report = XEN_DMA_IOMMU_PRESENT },
+	  XEN_DMA_IOMMU_NO, false },
+	{ "iommu=yes beats Xen's no",
+	  { .initial_domain = true, .auto_translated = true,
+	    .not_direct_mapped = true, .iommu_report = XEN_DMA_IOMMU_ABSENT },
+	  XEN_DMA_IOMMU_YES, true },
+};
+
+static void iommu_case_desc(const struct iommu_case *c, char *desc)
+{
+	strscpy(desc, c->what, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(iommu, iommu_cases, iommu_case_desc);
+
+static void policy_decides_iommu(struct kunit *test)
+{
+	const struct iommu_case *c = test->param_value;
+	const char *reason = NULL;
+
+	KUNIT_EXPECT_EQ_MSG(test, xen_dma_policy_iommu(&c->f, c->param, &reason),
+			    c->want, "%s", c->what);
+	KUNIT_ASSERT_NOT_NULL(test, reason);
+	KUNIT_EXPECT_GT(test, strlen(reason), 0UL);
+}
+
+/* One rule says where DMA-able memory comes from, whatever the mode. */
+static void policy_bus_space(struct kunit *test)
+{
+	const struct xen_dma_features pv = { .x86 = true, .initial_domain = true,
+					     .direct_mapped = true };
+	const struct xen_dma_features pvh = {
+		.x86 = true, .initial_domain = true, .auto_translated = true,
+		.not_direct_mapped = true, .iommu = true };
+	const struct xen_dma_features arm_dom0 = {
+		.initial_domain = true, .auto_translated = true,
+		.direct_mapped = true };
+	const struct xen_dma_features arm_coloured = {
+		.initial_domain = true, .auto_translated = true,
+		.not_direct_mapped = true };
+	enum xen_dma_mode m;
+
+	for (m = XEN_DMA_MODE_DIRECT; m < XEN_DMA_NR_MODES; m++) {
+		if (m != XEN_DMA_MODE_DIRECT)
+			KUNIT_EXPECT_EQ(test, xen_dma_policy_bus_space(&pv, m),
+					XEN_DMA_SPACE_MACHINE);
+		/* PVH with mode=translate or bounce: still guest frames. */
+		KUNIT_EXPECT_EQ(test, xen_dma_policy_bus_space(&pvh, m),
+				XEN_DMA_SPACE_GFN);
+		KUNIT_EXPECT_EQ(test, xen_dma_policy_bus_space(&arm_dom0, m),
+				XEN_DMA_SPACE_GFN);
+	}
+	KUNIT_EXPECT_EQ(test, xen_dma_policy_bus_space(&arm_coloured,
+						       XEN_DMA_MODE_BOUNCE),
+			XEN_DMA_SPACE_MACHINE);
+	KUNIT_EXPECT_EQ(test, xen_dma_policy_bus_space(&arm_coloured,
+						       XEN_DMA_MODE_DIRECT),
+			XEN_DMA_SPACE_GFN);
+}
+
+static void policy_iommu_names(struct kunit *test)
+{
+	enum xen_dma_iommu_param p = XEN_DMA_NR_IOMMU_PARAMS;
+
+	KUNIT_EXPECT_EQ(test, xen_dma_iommu_param_parse("yes\n", &p), 0);
+	KUNIT_EXPECT_EQ(test, p, XEN_DMA_IOMMU_YES);
+	KUNIT_EXPECT_EQ(test, xen_dma_iommu_param_parse("no", &p), 0);
+	KUNIT_EXPECT_EQ(test, p, XEN_DMA_IOMMU_NO);
+	KUNIT_EXPECT_EQ(test, xen_dma_iommu_param_parse("auto", &p), 0);
+	KUNIT_EXPECT_EQ(test, p, XEN_DMA_IOMMU_AUTO);
+	KUNIT_EXPECT_EQ(test, xen_dma_iommu_param_parse("1", &p), -EINVAL);
+	KUNIT_EXPECT_EQ(test, p, XEN_DMA_IOMMU_AUTO);
+	KUNIT_EXPECT_STREQ(test, xen_dma_iommu_param_name(XEN_DMA_IOMMU_NO), "no");
+}
+
 static struct kunit_case xen_dma_policy_cases[] = {
 	KUNIT_CASE_PARAM(policy_chooses_mode, policy_gen_params),
+	KUNIT_CASE_PARAM(policy_decides_iommu, iommu_gen_params),
+	KUNIT_CASE(policy_bus_space),
+	KUNIT_CASE(policy_iommu_names),
 	KUNIT_CASE(policy_refuses_unsafe_modes),
 	KUNIT_CASE(policy_mode_names),
 	{}

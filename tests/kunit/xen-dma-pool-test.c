@@ -29,15 +29,17 @@ static void pool_create_rejects(struct kunit *test)
 		{ 18, 1, 1, 50, 20 },	/* fewer than 24 address bits */
 	};
 	struct xen_dma_features features;
+	struct xen_dma_mem mem;
 	unsigned int i;
 
 	xen_dma_test_features(XEN_DMA_MODE_TRANSLATE, &features);
 	xen_dma_sim_reset(&features);
+	xen_dma_mem_init(&mem, &xen_dma_sim_hooks);
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
-		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR(xen_dma_pool_create(&xen_dma_sim_hooks,
-								      &bad[i])),
+		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR(xen_dma_pool_create(&mem, &bad[i])),
 				    -ERANGE, "config %u", i);
 	KUNIT_EXPECT_EQ(test, xen_dma_sim.make_calls, 0UL);
+	xen_dma_mem_destroy(&mem);
 	xen_dma_sim_destroy();
 }
 
@@ -141,6 +143,9 @@ static void pool_growth_failure(struct kunit *test)
  * struct stress_worker - one CPU's share of the stress run
  * @env: the environment
  * @cpu: the CPU it is bound to
+ * @contend: few, large mappings that fight over the same slots, all of
+ *	which the device writes (so unmap copies back)
+ * @target_ops: calls to make before stopping
  * @source: random bytes the patterns are cut from
  * @cpu_buf: the buffers it maps
  * @seen: what the simulated device read
@@ -152,6 +157,8 @@ static void pool_growth_failure(struct kunit *test)
 struct stress_worker {
 	struct xen_dma_test_env *env;
 	unsigned int cpu;
+	bool contend;
+	unsigned long target_ops;
 	u8 *source;
 	u8 *cpu_buf;
 	u8 *seen;
@@ -161,9 +168,13 @@ struct stress_worker {
 	struct completion done;
 };
 
-static size_t stress_size(struct rnd_state *rnd)
+static size_t stress_size(struct stress_worker *w, struct rnd_state *rnd)
 {
 	u32 r = prandom_u32_state(rnd);
+
+	/* 64 to 160 KiB: a 256 KiB segment often cannot hold two. */
+	if (w->contend)
+		return SZ_64K + (r >> 6) % (96 * SZ_1K);
 
 	/* Mostly small, one in 64 up to 192 KiB. */
 	if (!(r & 63))
@@ -177,8 +188,9 @@ static void stress_one(struct stress_worker *w, struct rnd_state *rnd)
 		DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL,
 	};
 	struct xen_dma_test_env *env = w->env;
-	enum dma_data_direction dir = dirs[prandom_u32_state(rnd) % 3];
-	size_t size = stress_size(rnd);
+	enum dma_data_direction dir = dirs[w->contend ? 1 + prandom_u32_state(rnd) % 2 :
+					   prandom_u32_state(rnd) % 3];
+	size_t size = stress_size(w, rnd);
 	size_t offset = prandom_u32_state(rnd) % (STRESS_BUF - size);
 	u8 *in = w->source + prandom_u32_state(rnd) % (STRESS_BUF - size);
 	u8 *out = w->source + prandom_u32_state(rnd) % (STRESS_BUF - size);
@@ -217,12 +229,60 @@ static int stress_fn(void *data)
 	struct rnd_state rnd;
 
 	prandom_seed_state(&rnd, 0x5eed0000 + w->cpu);
-	while (w->ops < STRESS_OPS) {
+	while (w->ops < w->target_ops) {
 		stress_one(w, &rnd);
 		cond_resched();
 	}
 	complete(&w->done);
 	return 0;
+}
+
+/*
+ * One kthread per online CPU, each bound to its CPU, running @target_ops
+ * random map/sync/unmap calls against @env; returns the calls made and
+ * refused, and fails the test on any data mismatch.
+ */
+static void stress_run(struct kunit *test, struct xen_dma_test_env *env,
+		       bool contend, unsigned long target_ops,
+		       unsigned long *ops, unsigned long *refused)
+{
+	unsigned int nr = num_online_cpus(), i = 0, cpu;
+	struct stress_worker *workers;
+
+	workers = kunit_kcalloc(test, nr, sizeof(*workers), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, workers);
+	for_each_online_cpu(cpu) {
+		struct stress_worker *w = &workers[i++];
+		struct task_struct *task;
+
+		w->env = env;
+		w->cpu = cpu;
+		w->contend = contend;
+		w->target_ops = target_ops;
+		init_completion(&w->done);
+		w->source = kunit_kmalloc(test, STRESS_BUF, GFP_KERNEL);
+		w->cpu_buf = kunit_kmalloc(test, STRESS_BUF, GFP_KERNEL);
+		w->seen = kunit_kmalloc(test, STRESS_BUF, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, w->source);
+		KUNIT_ASSERT_NOT_NULL(test, w->cpu_buf);
+		KUNIT_ASSERT_NOT_NULL(test, w->seen);
+		get_random_bytes(w->source, STRESS_BUF);
+		task = kthread_create(stress_fn, w, "xen-dma-stress/%u", cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+		kthread_bind(task, cpu);
+		wake_up_process(task);
+	}
+	*ops = 0;
+	*refused = 0;
+	for (i = 0; i < nr; i++) {
+		wait_for_completion(&workers[i].done);
+		KUNIT_EXPECT_EQ_MSG(test, workers[i].bad, 0UL, "cpu %u",
+				    workers[i].cpu);
+		KUNIT_EXPECT_GE(test, workers[i].ops, target_ops);
+		*ops += workers[i].ops;
+		*refused += workers[i].refused;
+	}
+	kunit_info(test, "%u CPUs, %lu ops, %lu refused\n", nr, *ops, *refused);
 }
 
 static void pool_stress_every_cpu(struct kunit *test)
@@ -237,48 +297,42 @@ static void pool_stress_every_cpu(struct kunit *test)
 	struct xen_dma_test_env *env =
 		xen_dma_test_env_start(test, XEN_DMA_MODE_BOUNCE,
 				       XEN_DMA_MODE_AUTO, &config);
-	unsigned int nr = num_online_cpus(), i = 0, cpu;
-	struct stress_worker *workers;
 	struct xen_dma_pool_stats stats;
-	unsigned long ops = 0, refused = 0;
+	unsigned long ops, refused;
 
-	workers = kunit_kcalloc(test, nr, sizeof(*workers), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, workers);
-	for_each_online_cpu(cpu) {
-		struct stress_worker *w = &workers[i++];
-		struct task_struct *task;
-
-		w->env = env;
-		w->cpu = cpu;
-		init_completion(&w->done);
-		w->source = kunit_kmalloc(test, STRESS_BUF, GFP_KERNEL);
-		w->cpu_buf = kunit_kmalloc(test, STRESS_BUF, GFP_KERNEL);
-		w->seen = kunit_kmalloc(test, STRESS_BUF, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, w->source);
-		KUNIT_ASSERT_NOT_NULL(test, w->cpu_buf);
-		KUNIT_ASSERT_NOT_NULL(test, w->seen);
-		get_random_bytes(w->source, STRESS_BUF);
-		task = kthread_create(stress_fn, w, "xen-dma-stress/%u", cpu);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-		kthread_bind(task, cpu);
-		wake_up_process(task);
-	}
-	for (i = 0; i < nr; i++) {
-		wait_for_completion(&workers[i].done);
-		KUNIT_EXPECT_EQ_MSG(test, workers[i].bad, 0UL, "cpu %u",
-				    workers[i].cpu);
-		KUNIT_EXPECT_GE(test, workers[i].ops, (unsigned long)STRESS_OPS);
-		ops += workers[i].ops;
-		refused += workers[i].refused;
-	}
+	stress_run(test, env, false, STRESS_OPS, &ops, &refused);
 	flush_work(&env->xdev->pool->grow_work);
 	stats = pool_stats(env);
-	kunit_info(test, "%u CPUs, %lu ops, %lu refused, pool grew to %u segments\n",
-		   nr, ops, refused, stats.segments);
+	kunit_info(test, "pool grew to %u segments\n", stats.segments);
 	KUNIT_EXPECT_EQ(test, stats.used_slots, 0UL);
 	/* A momentary refusal before growth is fine; many are not. */
 	KUNIT_EXPECT_LT(test, refused, ops / 1000);
 	KUNIT_EXPECT_GT(test, stats.segments, 1U);
+}
+
+/*
+ * Every CPU fights over one segment's slots with large mappings the device
+ * writes: a slot handed out again before the previous unmap finished its
+ * copy back shows up as another CPU's data in a buffer.
+ */
+static void pool_stress_contended_slots(struct kunit *test)
+{
+	static const struct xen_dma_pool_config config = {
+		.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
+		.initial_segments = 1,
+		.max_segments = 1,
+		.grow_percent = 100,
+		.address_bits = 32,
+	};
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start(test, XEN_DMA_MODE_BOUNCE,
+				       XEN_DMA_MODE_AUTO, &config);
+	unsigned long ops, refused;
+
+	stress_run(test, env, true, STRESS_OPS / 10, &ops, &refused);
+	KUNIT_EXPECT_EQ(test, pool_stats(env).used_slots, 0UL);
+	/* They did share: some mappings found the segment full. */
+	KUNIT_EXPECT_GT(test, refused, 0UL);
 }
 
 static struct kunit_case xen_dma_pool_cases[] = {
@@ -286,6 +340,7 @@ static struct kunit_case xen_dma_pool_cases[] = {
 	KUNIT_CASE(pool_grows_from_work),
 	KUNIT_CASE(pool_growth_failure),
 	KUNIT_CASE(pool_stress_every_cpu),
+	KUNIT_CASE(pool_stress_contended_slots),
 	{}
 };
 

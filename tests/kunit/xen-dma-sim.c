@@ -2,16 +2,22 @@
 /*
  * A simulated hypervisor for the xen-dma KUnit suites.
  *
- * Its p2m is not the identity: by default guest frame pfn sits at machine
- * frame (pfn ^ 1) + XEN_DMA_SIM_BFN_OFFSET, above 4 GiB, so neighbouring
- * guest frames are never machine-contiguous and a 32-bit device reaches
- * none of them. "Ready buffers for DMA" moves a range to fresh, contiguous
- * machine frames below the asked address bits, as XENMEM_exchange does, and
- * can be told to fail. Frames can be made foreign or untranslatable.
+ * Its p2m is not the identity, unless the simulated domain is auto-translated
+ * and 1:1: by default guest frame pfn sits at machine frame
+ * (pfn ^ 1) + XEN_DMA_SIM_BFN_OFFSET, above 4 GiB, so neighbouring guest
+ * frames are never machine-contiguous and a 32-bit device reaches none of
+ * them. "Ready buffers for DMA" moves a range to fresh, contiguous machine
+ * frames below the asked address bits, as XENMEM_exchange does, leaves a
+ * range that already fits alone, and can be told to fail. Frames can be
+ * made foreign or untranslatable.
  *
- * The simulated device reaches memory through xen_dma_sim_bus_to_phys(),
- * the m2p, so a wrong bus address reads or writes the wrong bytes (or
- * nothing) and the data checks catch it.
+ * "Map addresses" answers what Linux knows, as Xen's hooks do: the p2m in
+ * a PV domain; in an auto-translated one the guest frame, or the machine
+ * frame Linux recorded for a grant mapping (a foreign override).
+ *
+ * The simulated device reaches machine memory through
+ * xen_dma_sim_bus_to_phys(), the m2p, so a wrong bus address reads or writes
+ * the wrong bytes (or nothing) and the data checks catch it.
  */
 
 #include <linux/bits.h>
@@ -27,6 +33,8 @@ struct xen_dma_sim xen_dma_sim;
 
 static unsigned long sim_default_bfn(unsigned long pfn)
 {
+	if (xen_dma_sim.identity)
+		return pfn;
 	return (xen_dma_sim.scramble ? pfn ^ 1 : pfn) + XEN_DMA_SIM_BFN_OFFSET;
 }
 
@@ -35,7 +43,8 @@ static void sim_read_features(struct xen_dma_features *features)
 	*features = xen_dma_sim.features;
 }
 
-static unsigned long sim_pfn_to_bfn(unsigned long pfn)
+/* The machine frame of @pfn, possibly flagged foreign. */
+static __always_inline unsigned long sim_machine_bfn(unsigned long pfn)
 {
 	void *entry = xa_load(&xen_dma_sim.p2m, pfn);
 
@@ -44,6 +53,23 @@ static unsigned long sim_pfn_to_bfn(unsigned long pfn)
 	if (xa_to_value(entry) == SIM_BFN_NONE)
 		return XEN_DMA_BFN_INVALID;
 	return xa_to_value(entry);
+}
+
+/* "Map addresses": what Linux knows of @pfn. */
+static __always_inline unsigned long sim_pfn_to_bfn(unsigned long pfn)
+{
+	unsigned long bfn = sim_machine_bfn(pfn);
+
+	if (!xen_dma_sim.features.auto_translated || bfn == XEN_DMA_BFN_INVALID ||
+	    (bfn & XEN_DMA_BFN_FOREIGN))
+		return bfn;
+	return pfn;
+}
+
+static void sim_map_range(phys_addr_t phys, size_t size,
+			  struct xen_dma_bus_range *range)
+{
+	xen_dma_walk_frames(phys, size, sim_pfn_to_bfn, range);
 }
 
 /* Removes the overrides of @nr frames from @pfn; sim lock held. */
@@ -83,6 +109,7 @@ static int sim_make_contiguous(phys_addr_t phys, unsigned int order,
 {
 	unsigned long nr = 1UL << (order + PAGE_SHIFT - XEN_DMA_FRAME_SHIFT);
 	unsigned long pfn = phys >> XEN_DMA_FRAME_SHIFT, base, i;
+	struct xen_dma_bus_range range;
 	int ret = 0;
 
 	spin_lock(&xen_dma_sim.lock);
@@ -90,6 +117,18 @@ static int sim_make_contiguous(phys_addr_t phys, unsigned int order,
 	if (xen_dma_sim.fail_make_contiguous) {
 		xen_dma_sim.fail_make_contiguous--;
 		ret = -ENOMEM;
+		goto out;
+	}
+	if (xen_dma_sim.no_machine_addresses) {
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	/* Like Xen's PV hooks: memory that already fits keeps its frames. */
+	xen_dma_walk_frames(phys, PAGE_SIZE << order, sim_machine_bfn, &range);
+	if (range.contiguous && !range.foreign &&
+	    range.bus + (PAGE_SIZE << order) - 1 <=
+	    DMA_BIT_MASK(min(address_bits, 64U))) {
+		*bus = range.bus;
 		goto out;
 	}
 	base = ALIGN(xen_dma_sim.next_region_bfn, nr);
@@ -110,6 +149,7 @@ static int sim_make_contiguous(phys_addr_t phys, unsigned int order,
 	xen_dma_sim.next_region_bfn = base + nr;
 	xen_dma_sim.regions++;
 	*bus = (dma_addr_t)base << XEN_DMA_FRAME_SHIFT;
+	ret = XEN_DMA_FRAMES_MOVED;
 out:
 	spin_unlock(&xen_dma_sim.lock);
 	return ret;
@@ -131,7 +171,7 @@ static void sim_undo_contiguous(phys_addr_t phys, unsigned int order)
 const struct xen_dma_hooks xen_dma_sim_hooks = {
 	.name = "simulated",
 	.read_features = sim_read_features,
-	.pfn_to_bfn = sim_pfn_to_bfn,
+	.map_range = sim_map_range,
 	.make_contiguous = sim_make_contiguous,
 	.undo_contiguous = sim_undo_contiguous,
 };
@@ -145,6 +185,8 @@ void xen_dma_sim_reset(const struct xen_dma_features *features)
 	memset(&xen_dma_sim, 0, sizeof(xen_dma_sim));
 	xen_dma_sim.features = *features;
 	xen_dma_sim.scramble = true;
+	xen_dma_sim.identity = features->auto_translated &&
+			       features->direct_mapped;
 	spin_lock_init(&xen_dma_sim.lock);
 	xa_init(&xen_dma_sim.p2m);
 	xa_init(&xen_dma_sim.m2p);
@@ -158,6 +200,18 @@ void xen_dma_sim_destroy(void)
 {
 	xa_destroy(&xen_dma_sim.p2m);
 	xa_destroy(&xen_dma_sim.m2p);
+}
+
+/**
+ * xen_dma_sim_pfn_to_bfn() - the simulated p2m, for tests to compare with
+ * @pfn: a 4 KiB guest frame
+ *
+ * Return: the machine frame of @pfn, possibly with %XEN_DMA_BFN_FOREIGN,
+ * or %XEN_DMA_BFN_INVALID.
+ */
+unsigned long xen_dma_sim_pfn_to_bfn(unsigned long pfn)
+{
+	return sim_machine_bfn(pfn);
 }
 
 /**
@@ -211,10 +265,14 @@ phys_addr_t xen_dma_sim_bus_to_phys(dma_addr_t bus)
 	if (entry)
 		return ((phys_addr_t)xa_to_value(entry) << XEN_DMA_FRAME_SHIFT) |
 		       offset;
-	if (bfn < XEN_DMA_SIM_BFN_OFFSET)
-		return ~(phys_addr_t)0;
-	bfn -= XEN_DMA_SIM_BFN_OFFSET;
-	pfn = xen_dma_sim.scramble ? bfn ^ 1 : bfn;
+	if (xen_dma_sim.identity) {
+		pfn = bfn;
+	} else {
+		if (bfn < XEN_DMA_SIM_BFN_OFFSET)
+			return ~(phys_addr_t)0;
+		bfn -= XEN_DMA_SIM_BFN_OFFSET;
+		pfn = xen_dma_sim.scramble ? bfn ^ 1 : bfn;
+	}
 	if (xa_load(&xen_dma_sim.p2m, pfn))
 		return ~(phys_addr_t)0;
 	return ((phys_addr_t)pfn << XEN_DMA_FRAME_SHIFT) | offset;

@@ -11,7 +11,10 @@
 
 #include <xen/xen-dma-hooks.h>
 
-/* Default p2m: bfn = (pfn ^ 1) + XEN_DMA_SIM_BFN_OFFSET, above 4 GiB. */
+/*
+ * Default p2m: bfn = (pfn ^ 1) + XEN_DMA_SIM_BFN_OFFSET, above 4 GiB; the
+ * identity for an auto-translated, 1:1 domain.
+ */
 #define XEN_DMA_SIM_BFN_OFFSET	0x100000UL
 /* "Ready buffers for DMA" hands out bus frames from here up. */
 #define XEN_DMA_SIM_REGION_BASE	0x10000UL
@@ -22,18 +25,24 @@
  * @scramble: the default p2m swaps neighbouring frames, so no two guest
  *	frames in a row are machine-contiguous
  * @fail_make_contiguous: the next this many "ready buffers" calls fail
+ * @no_machine_addresses: "ready buffers" always fails with -EOPNOTSUPP, as
+ *	Xen's does for an auto-translated domain that is not 1:1
+ * @identity: the default p2m is the identity (auto-translated and 1:1)
  * @lock: protects everything below
  * @p2m: pfn -> bfn entries that override the default (made contiguous,
  *	foreign or untranslatable frames)
  * @m2p: the reverse of @p2m, for the simulated device
  * @next_region_bfn: where the next contiguous region goes
- * @regions: contiguous regions made and not undone
- * @make_calls: "ready buffers" calls, failed ones included
+ * @regions: regions whose frames were exchanged and not given back
+ * @make_calls: "ready buffers" calls, failed ones and ones that found the
+ *	memory already fit included
  */
 struct xen_dma_sim {
 	struct xen_dma_features features;
 	bool scramble;
 	unsigned int fail_make_contiguous;
+	bool no_machine_addresses;
+	bool identity;
 	spinlock_t lock;	/* the fields below */
 	struct xarray p2m;
 	struct xarray m2p;
@@ -47,6 +56,7 @@ extern const struct xen_dma_hooks xen_dma_sim_hooks;
 
 void xen_dma_sim_reset(const struct xen_dma_features *features);
 void xen_dma_sim_destroy(void);
+unsigned long xen_dma_sim_pfn_to_bfn(unsigned long pfn);
 int xen_dma_sim_set_frame(unsigned long pfn, unsigned long bfn);
 void xen_dma_sim_clear_frame(unsigned long pfn);
 phys_addr_t xen_dma_sim_bus_to_phys(dma_addr_t bus);

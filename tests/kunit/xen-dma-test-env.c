@@ -20,8 +20,8 @@ const struct xen_dma_pool_config xen_dma_test_pool_config = {
 
 /**
  * xen_dma_test_features() - the features of a dom0 whose flags give @mode
- * @mode: direct (PVH dom0 with an IOMMU), translate (x86 PV dom0) or bounce
- *	(auto-translated, not direct-mapped, no IOMMU)
+ * @mode: direct (PVH dom0, Xen reports an IOMMU), translate (x86 PV dom0)
+ *	or bounce (auto-translated, not direct-mapped, Xen reports no IOMMU)
  * @features: where to write them
  */
 void xen_dma_test_features(enum xen_dma_mode mode,
@@ -31,12 +31,14 @@ void xen_dma_test_features(enum xen_dma_mode mode,
 	features->initial_domain = true;
 	/* 64 GiB of host RAM: the simulated p2m puts frames above 4 GiB. */
 	features->max_bus_address = 16 * SZ_4G - 1;
+	/* And as much guest-physical space: every test page lies below. */
+	features->max_gfn_address = 16 * SZ_4G - 1;
 	switch (mode) {
 	case XEN_DMA_MODE_DIRECT:
 		features->x86 = true;
 		features->auto_translated = true;
 		features->not_direct_mapped = true;
-		features->iommu = true;
+		features->iommu_report = XEN_DMA_IOMMU_PRESENT;
 		break;
 	case XEN_DMA_MODE_TRANSLATE:
 		features->x86 = true;
@@ -45,6 +47,7 @@ void xen_dma_test_features(enum xen_dma_mode mode,
 	default:
 		features->auto_translated = true;
 		features->not_direct_mapped = true;
+		features->iommu_report = XEN_DMA_IOMMU_ABSENT;
 		break;
 	}
 }
@@ -72,6 +75,7 @@ xen_dma_test_env_start(struct kunit *test, enum xen_dma_mode mode,
 	xen_dma_sim_reset(&features);
 	KUNIT_ASSERT_EQ(test, xen_dma_backend_init(&env->backend,
 						   &xen_dma_sim_hooks, forced,
+						   XEN_DMA_IOMMU_AUTO,
 						   config ?: &xen_dma_test_pool_config),
 			0);
 	test->priv = env;
@@ -121,10 +125,14 @@ void xen_dma_test_env_exit(struct kunit *test)
 	test->priv = NULL;
 }
 
-/* What the device reaches at @bus: the guest frame itself, or via the m2p. */
+/*
+ * What the device reaches at @bus: the guest frame itself where an IOMMU
+ * translates guest frames (the device's bus space is guest frames and the
+ * domain is not 1:1), machine memory through the m2p otherwise.
+ */
 static phys_addr_t env_bus_to_phys(struct xen_dma_test_env *env, dma_addr_t bus)
 {
-	if (env->mode == XEN_DMA_MODE_DIRECT)
+	if (env->xdev->space == XEN_DMA_SPACE_GFN && !xen_dma_sim.identity)
 		return bus;
 	return xen_dma_sim_bus_to_phys(bus);
 }
