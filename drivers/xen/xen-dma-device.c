@@ -118,12 +118,12 @@ static struct xen_dma_pool *backend_get_pool(struct xen_dma_backend *backend,
 	config.space = space;
 	pool = xen_dma_pool_create(&backend->mem, &config);
 	if (IS_ERR(pool)) {
-		pr_err("cannot make the %s bounce pool of %u x %lu KiB: %pe%s\n",
+		pr_err("cannot make the %s bounce pool of %u x %lu KiB: %pe\n",
 		       space == XEN_DMA_SPACE_GFN ? "guest-frame" : "machine",
 		       config.initial_segments,
-		       BIT(config.segment_shift) / SZ_1K, pool,
-		       PTR_ERR(pool) == -EOPNOTSUPP ?
-		       " (Xen tells this domain no machine addresses: it is not 1:1, and no IOMMU translates for it)" : "");
+		       BIT(config.segment_shift) / SZ_1K, pool);
+		if (PTR_ERR(pool) == -EOPNOTSUPP)
+			pr_err("Xen tells this domain no machine addresses: it is not 1:1 and no IOMMU translates for it; iommu=yes or mode=direct if one does\n");
 		return pool;
 	}
 	backend->pools[space] = pool;

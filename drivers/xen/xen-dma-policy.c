@@ -130,7 +130,7 @@ bool xen_dma_policy_iommu(const struct xen_dma_features *f,
 		return false;
 	}
 	if (!f->auto_translated) {
-		*reason = "x86 PV: devices are given machine addresses whether or not an IOMMU is on";
+		*reason = "x86 PV: devices take machine addresses, IOMMU or not";
 		return false;
 	}
 	if (f->iommu_report == XEN_DMA_IOMMU_PRESENT) {
@@ -146,7 +146,7 @@ bool xen_dma_policy_iommu(const struct xen_dma_features *f,
 		return true;
 	}
 	if (!xen_dma_policy_direct_mapped(f)) {
-		*reason = "assumed, as upstream Linux does: Xen did not say, and a domain that is not 1:1 can only DMA by guest frame through an IOMMU";
+		*reason = "assumed, as Linux does: Xen did not say; not 1:1: DMA by GFN";
 		return true;
 	}
 	*reason = "Xen did not say, and a 1:1 domain needs none";
@@ -233,7 +233,7 @@ struct xen_dma_policy xen_dma_policy_choose(const struct xen_dma_features *f,
 			"auto-translated and 1:1: own pages as they are, foreign ones translated" };
 	if (f->iommu)
 		return (struct xen_dma_policy){ XEN_DMA_MODE_DIRECT,
-			"an IOMMU translates guest frames, foreign ones included: devices get GFNs" };
+			"an IOMMU translates guest frames, foreign ones too: devices get GFNs" };
 	/*
 	 * The p2m entry of a random page is unknown to us and may be transient
 	 * (linux-arm-kernel, 2013-08, "swiotlb-xen: support autotranslate

@@ -48,8 +48,9 @@ static void mem_exit(struct kunit *test)
 static void mem_gfn_below_limit(struct kunit *test)
 {
 	struct xen_dma_mem *mem = mem_start(test, XEN_DMA_MODE_DIRECT);
+	/* Every arch's KUnit machine has RAM below 4 GiB, none below 1 MiB. */
 	static const u64 limits[] = {
-		DMA_BIT_MASK(64), DMA_BIT_MASK(32), 0x3fff0000ULL,
+		DMA_BIT_MASK(64), DMA_BIT_MASK(32), 0xfffeffffULL,
 	};
 	unsigned int i, order;
 	struct page *page;
@@ -70,6 +71,11 @@ static void mem_gfn_below_limit(struct kunit *test)
 		}
 	}
 	KUNIT_EXPECT_EQ(test, xen_dma_sim.make_calls, 0UL);
+	/* Below all RAM: every zone was tried, and the error says why. */
+	KUNIT_EXPECT_NULL(test, xen_dma_mem_alloc(mem, XEN_DMA_SPACE_GFN, 0,
+						  SZ_1M - 1, GFP_KERNEL, &bus,
+						  &err));
+	KUNIT_EXPECT_EQ(test, err, -ERANGE);
 	KUNIT_EXPECT_NULL(test, xen_dma_mem_alloc(mem, XEN_DMA_SPACE_GFN,
 						  MAX_ORDER, DMA_BIT_MASK(64),
 						  GFP_KERNEL, &bus, &err));
