@@ -8,7 +8,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 XEN_DMA_CACHE ?= $(HOME)/.cache/xen-dma
 export XEN_DMA_CACHE
 
-.PHONY: all modules clean modules-debian test demo help
+.PHONY: all modules clean modules-debian test demo bench help
 
 all: modules
 
@@ -26,6 +26,10 @@ modules-debian:
 test:
 	scripts/test.sh $(JOBS)
 
+# The DMA-mapping benchmark in real dom0s; writes Documentation/performance.rst.
+bench:
+	scripts/bench.sh $(CASES)
+
 # A real Xen dom0 under QEMU driving an NVMe disk through the module.
 demo:
 	scripts/dom0/demo.sh $(if $(ARCH),$(ARCH),x86_64)
@@ -35,3 +39,4 @@ help:
 	@echo 'make modules-debian   build it against Debian 12 dom0 headers, x86_64 and arm64'
 	@echo 'make test             install deps, run every test, end with "N passed, N failed"'
 	@echo 'make demo [ARCH=arm64] boot a Xen dom0 under QEMU, move data through xen_dma'
+	@echo 'make bench [CASES=...] time the DMA API under each ops, ratios into Documentation/'

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Style and static checks: checkpatch.pl --strict on every source file, and
-# sparse (C=2) on the objects in the x86_64 KUnit build tree. Writes one
+# Style and static checks: checkpatch.pl --strict on every source file, the
+# scripts through ShellCheck, and sparse (C=2) on the objects in the x86_64
+# KUnit build tree. Writes one
 # "name passed failed skipped" line per check to RESULTS (default: stdout).
 #
 # sparse reports rb_link_node_rcu() in include/linux/rbtree.h for every user
@@ -34,6 +35,13 @@ status=0
 	-f "${sources[@]}" >"$logs/checkpatch.log" 2>&1 || status=1
 cat "$logs/checkpatch.log" >&2
 verdict checkpatch "$status"
+
+mapfile -t scripts < <(git ls-files '*.sh' 2>/dev/null || find scripts tests -name '*.sh')
+log "shellcheck on ${#scripts[@]} scripts"
+status=0
+shellcheck -x -S warning "${scripts[@]}" >"$logs/shellcheck.log" 2>&1 || status=1
+cat "$logs/shellcheck.log" >&2
+verdict shellcheck "$status"
 
 build=$XEN_DMA_CACHE/kunit-x86_64
 if [ ! -e "$build/.config" ]; then

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared settings for the xen-dma scripts. Source it; do not run it.
+# shellcheck shell=bash disable=SC2034  # the variables are for the sourcer
 
 XEN_DMA_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 XEN_DMA_CACHE=${XEN_DMA_CACHE:-$HOME/.cache/xen-dma}

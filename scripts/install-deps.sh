@@ -4,20 +4,22 @@
 # Installs the Debian 12 packages a job needs, or, when that is not possible
 # (not root, no apt), names them and fails before anything half-runs.
 #
-# usage: install-deps.sh kunit|modules|dom0
+# usage: install-deps.sh kunit|modules|bench
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 pkgs_kunit="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev
 	ccache cpio kmod rsync xz-utils python3 qemu-system-x86 qemu-system-arm
-	gcc-aarch64-linux-gnu sparse git"
+	gcc-aarch64-linux-gnu sparse shellcheck git"
 pkgs_modules="build-essential bc bison flex libelf-dev libssl-dev kmod rsync
 	xz-utils gcc-aarch64-linux-gnu"
+pkgs_bench="$pkgs_modules cpio qemu-system-x86 qemu-system-arm python3 gnuplot-nox"
 
 case "${1:-}" in
 kunit)		want=$pkgs_kunit ;;
 modules)	want=$pkgs_modules ;;
-*)		die "usage: $0 kunit|modules" ;;
+bench)		want=$pkgs_bench ;;
+*)		die "usage: $0 kunit|modules|bench" ;;
 esac
 
 missing=""

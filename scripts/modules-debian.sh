@@ -3,7 +3,8 @@
 #
 # Builds xen_dma.ko against Debian 12's dom0 kernel headers. The objects go to
 # a copy of the sources in the cache, so the repository stays clean. Prints
-# the path of each module built.
+# the path of each xen_dma.ko built; the benchmark module, xen_dma_bench.ko,
+# lies next to it.
 #
 # usage: modules-debian.sh ARCH...   (x86_64, arm64)
 set -euo pipefail
@@ -25,10 +26,12 @@ for arch in "$@"; do
 			--exclude '*.cmd' --exclude '*.mod*' --exclude Module.symvers \
 			--exclude modules.order \
 			"$XEN_DMA_TOP/" "$out/src/"
-		make -s -C "$kdir" M="$out/src" CONFIG_XEN_DMA=m "${cross[@]}" \
-			modules >&2
-		cp "$out/src/xen_dma.ko" "$out/xen_dma.ko.tmp"
-		mv "$out/xen_dma.ko.tmp" "$out/xen_dma.ko"
+		make -s -C "$kdir" M="$out/src" CONFIG_XEN_DMA=m \
+			CONFIG_XEN_DMA_BENCH=m "${cross[@]}" modules >&2
+		for ko in xen_dma xen_dma_bench; do
+			cp "$out/src/$ko.ko" "$out/$ko.ko.tmp"
+			mv "$out/$ko.ko.tmp" "$out/$ko.ko"
+		done
 	) 9>"$out/.lock"
 	echo "$out/xen_dma.ko"
 done

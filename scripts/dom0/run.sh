@@ -31,6 +31,10 @@
 #   pvh-bounce    same with mode=bounce; debugfs must count bounces
 #   pvh-compare   pv-compare on the PVH dom0: xen_dma direct against the
 #                 kernel's own dma-direct, attached and detached at run time
+#   pv-bench, pvh-bench, arm-bench  xen_dma_bench.ko (make bench) under the
+#                 kernel's own ops, then xen_dma in each mode, one boot each
+#   pv-bench-force, arm-bench-force  the same with swiotlb=force: bounce
+#                 against bounce
 #   pvh-foreign   pv-foreign on the PVH dom0: the domU's grant-mapped pages go
 #                 to the NVMe by guest frame, counted foreign, never bounced
 #   demo          like pv-translate (used by demo.sh)
@@ -73,9 +77,10 @@ for c in "${cases[@]}"; do
 	case "$c" in
 	pv-translate|pv-bounce|pv-e1000e|pv-compare|demo) ;;
 	pvh-direct|pvh-translate|pvh-bounce|pvh-compare) ;;
+	pv-bench|pv-bench-force|pvh-bench|arm-bench|arm-bench-force) ;;
 	pv-foreign|pv-foreign-bounce|pvh-foreign) ;;
 	arm-auto|arm-bounce|arm-nvme|arm-demo) ;;
-	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, pv-compare, pvh-direct, pvh-translate, pvh-bounce, pvh-compare, pv-foreign, pv-foreign-bounce, pvh-foreign, demo, arm-auto, arm-bounce, arm-nvme, arm-demo)" ;;
+	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, pv-compare, pvh-direct, pvh-translate, pvh-bounce, pvh-compare, pv-foreign, pv-foreign-bounce, pvh-foreign, pv-bench, pv-bench-force, pvh-bench, arm-bench, arm-bench-force, demo, arm-auto, arm-bounce, arm-nvme, arm-demo)" ;;
 	esac
 done
 
@@ -157,6 +162,11 @@ run_case() {
 	arm-nvme)		params="xen_dma.devices=$arm_nvme_addr" disk=nvme
 				[ "$tmo" -ge 900 ] || tmo=900 ;;
 	arm-bounce)		params="xen_dma.devices=$vblk_addr xen_dma.mode=bounce" ;;
+	pv-bench)		params="xen_dma_compare=auto,bounce" ;;
+	pv-bench-force)		params="swiotlb=force xen_dma_base=swiotlb-force xen_dma_compare=bounce" ;;
+	pvh-bench)		params="xen_dma_base=dma-direct xen_dma_compare=auto,translate,bounce" ;;
+	arm-bench)		params="xen_dma_compare=auto,bounce" ;;
+	arm-bench-force)	params="swiotlb=force xen_dma_base=swiotlb-force xen_dma_compare=bounce" ;;
 	esac
 	net=(-nic none)
 	if [ "$c" = pv-e1000e ]; then

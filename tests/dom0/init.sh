@@ -472,6 +472,51 @@ compare_case() {
 	show_debugfs
 }
 
+# run_bench LABEL: xen_dma_bench.ko times the DMA API on $NVME under
+# whatever ops it has now; its lines go to the console for scripts/bench.sh.
+run_bench() {
+	local before
+	before=$(dmesg | wc -l)
+	say "bench: $1 on $NVME"
+	# It prints, then refuses to stay loaded (ECANCELED): not a failure.
+	insmod /lib/modules/xen_dma_bench.ko device="$NVME" label="$1" \
+		ms="$(arg xen_dma_bench_ms 150)" 2>/dev/null || true
+	dmesg | tail -n +"$((before + 1))" | sed -n 's/^.*xen_dma_bench: //p' >/tmp/bench
+	cat /tmp/bench
+	if grep -q "^XEN_DMA_BENCH-END $1\$" /tmp/bench; then
+		result PASS bench "$1: $(grep -c '^XEN_DMA_BENCH ' /tmp/bench) cases timed"
+	else
+		result FAIL bench "$1: the benchmark did not finish: $(tail -n 1 /tmp/bench)"
+	fi
+}
+
+# *-bench: the benchmark under the kernel's own ops ($BASE), then under
+# xen_dma attached at run time in each mode of xen_dma_compare= (auto = the
+# flags' choice; the others reload the module), in one boot.
+bench_case() {
+	local modes m
+	BASE=$(arg xen_dma_base swiotlb-xen)
+	modes=$(arg xen_dma_compare "auto bounce" | tr ',' ' ')
+	load_module || return
+	for m in $DISK_MODS; do
+		modprobe "$m" || result FAIL driver "modprobe $m failed"
+	done
+	if [ -z "$NVME" ] || ! wait_for $DISK 30 || ! disk_ready; then
+		result FAIL disk "no disk ($DISK)"
+		return
+	fi
+	run_bench "$BASE"
+	for m in $modes; do
+		if [ "$m" != auto ]; then
+			rmmod xen_dma && insmod /lib/modules/xen_dma.ko mode="$m" ||
+				{ result FAIL reload "xen_dma with mode=$m"; break; }
+		fi
+		compare_attach "$m" || break
+		run_bench "xen_dma-$(stat "$NVME" mode)"
+		compare_detach "$m" || break
+	done
+}
+
 # bg_log NAME CMD...: runs a daemon, its output in /tmp/NAME.log.
 bg_log() {
 	name=$1
@@ -610,6 +655,9 @@ case "$CASE" in
 	;;
 pv-compare|pvh-compare)
 	compare_case
+	;;
+*-bench*)
+	bench_case
 	;;
 pv-foreign*|pvh-foreign)
 	foreign_case
