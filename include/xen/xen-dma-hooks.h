@@ -83,17 +83,19 @@ struct xen_dma_bus_range {
  * xen_dma_walk_frames() - fill a &xen_dma_bus_range frame by frame
  * @phys: the buffer
  * @size: its length, at least 1
- * @pfn_to_bfn: the bus frame of a 4 KiB guest frame, possibly with
+ * @bus_frame_of: the bus frame of a 4 KiB guest frame, possibly with
  *	%XEN_DMA_BFN_FOREIGN, or %XEN_DMA_BFN_INVALID
  * @r: the answer
  *
- * For the hooks' map_range(). Always inlined, so that @pfn_to_bfn is a
+ * For the hooks' map_range(). Always inlined, so that @bus_frame_of is a
  * direct (usually inlined) call: one indirect call per mapping, not one
- * per frame, which is what a retpoline makes expensive.
+ * per frame, which is what a retpoline makes expensive. (Not called
+ * pfn_to_bfn: Xen's asm/xen/page.h defines a macro of that name, which
+ * would silently replace the call.)
  */
 static __always_inline void
 xen_dma_walk_frames(phys_addr_t phys, size_t size,
-		    unsigned long (*pfn_to_bfn)(unsigned long pfn),
+		    unsigned long (*bus_frame_of)(unsigned long pfn),
 		    struct xen_dma_bus_range *r)
 {
 	unsigned long pfn = phys >> XEN_DMA_FRAME_SHIFT;
@@ -103,7 +105,7 @@ xen_dma_walk_frames(phys_addr_t phys, size_t size,
 	r->contiguous = true;
 	r->foreign = false;
 	for (i = 0; pfn + i <= last; i++) {
-		unsigned long bfn = pfn_to_bfn(pfn + i);
+		unsigned long bfn = bus_frame_of(pfn + i);
 
 		if (bfn == XEN_DMA_BFN_INVALID) {
 			r->contiguous = false;

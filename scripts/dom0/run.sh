@@ -152,8 +152,8 @@ run_case() {
 	pvh-bounce)		params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce" ;;
 	pvh-compare)		params="xen_dma_reps=${XEN_DMA_COMPARE_REPS:-3} xen_dma_base=dma-direct xen_dma_compare=auto"
 				[ "$tmo" -ge 900 ] || tmo=900 ;;
-	pvh-foreign)		params="xen_dma.devices=$nvme_addr xen_dma_expect=direct $domu_tmo"
-				[ "$tmo" -ge 600 ] || tmo=600 ;;
+	pvh-foreign)		params="xen_dma.devices=$nvme_addr xen_dma_expect=direct xen_dma_base=dma-direct xen_dma_domu_compare=1 $domu_tmo"
+				[ "$tmo" -ge 900 ] || tmo=900 ;;
 	pv-foreign)		params="xen_dma.devices=$nvme_addr $domu_tmo"
 				[ "$tmo" -ge 600 ] || tmo=600 ;;
 	pv-foreign-bounce)	params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce $domu_tmo"

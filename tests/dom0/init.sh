@@ -559,7 +559,51 @@ start_toolstack() {
 # xen-blkback; the domU's I/O makes dom0's NVMe driver DMA to the domU's
 # grant-mapped pages: foreign pages for xen_dma (by machine frame on PV, by
 # guest frame through the IOMMU on PVH).
+# run_domu LABEL: one PV domU on $DISK; its checks become ours, prefixed
+# domu-, and its 128 KiB read rate (MiB/s) lands in /tmp/domu-LABEL.rate.
+run_domu() {
+	local t0 t1 tmo i con
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	if xl create /etc/xen/domu.cfg >/tmp/xl.log 2>&1; then
+		result PASS domu "$1: xl create: PV domU with disk phy:$DISK (xen-blkback, no persistent grants)"
+	else
+		result FAIL domu "$1: xl create failed: $(tail -n 3 /tmp/xl.log | tr '\n' ' ')"
+		sed 's/^/  xl: /' /tmp/xl.log
+		return 1
+	fi
+	# Until the domU powers itself off (on_poweroff=destroy).
+	tmo=$(arg xen_dma_domu_timeout 600)
+	i=0
+	while xl list domu >/dev/null 2>&1 && [ $i -lt $((tmo * 2)) ]; do
+		usleep 500000
+		i=$((i + 1))
+	done
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	con=/var/log/xen/console/guest-domu.log
+	if xl list domu >/dev/null 2>&1; then
+		result FAIL domu "$1: the domU still runs after $tmo s; destroyed"
+		xl destroy domu
+	fi
+	say "$1: domU ran for $(secs "$t0" "$t1") s; its console:"
+	tr -d '\r' <"$con" | sed 's/^/  domU: /'
+	if ! grep -q '^XEN_DMA_DOMU_DONE' "$con" 2>/dev/null; then
+		result FAIL domu "$1: the domU did not finish its test (console $con)"
+	fi
+	tr -d '\r' <"$con" | sed -nE 's/^XEN_DMA_DOMU (PASS|FAIL) ([^:]*): /\1 domu-\2 /p' >/tmp/domu.res
+	while read -r v c d; do
+		result "$v" "$c" "$1: $d"
+	done </tmp/domu.res
+	tr -d '\r' <"$con" | sed -n 's/^XEN_DMA_DOMU_RATE //p' >"/tmp/domu-$1.rate"
+	# The next domU's console starts afresh.
+	mv "$con" "$con.$1"
+}
+
+# pv-foreign*, pvh-foreign: see above. With xen_dma_domu_compare=1 a second
+# domU then runs on the kernel's own ops ($BASE, the NVMe detached from
+# xen_dma at run time) and the two read rates are compared.
 foreign_case() {
+	local fo x b mode
+	BASE=$(arg xen_dma_base swiotlb-xen)
 	load_module || return
 	[ -n "$NVME" ] && attach "$NVME"
 	modprobe nvme || result FAIL driver "modprobe nvme failed"
@@ -582,42 +626,24 @@ foreign_case() {
 	on_poweroff = "destroy"
 	on_crash = "destroy"
 	EOF
-	t0=$(cut -d' ' -f1 /proc/uptime)
-	if xl create /etc/xen/domu.cfg >/tmp/xl.log 2>&1; then
-		result PASS domu "xl create: PV domU with disk phy:$DISK (xen-blkback, no persistent grants)"
-	else
-		result FAIL domu "xl create failed: $(tail -n 3 /tmp/xl.log | tr '\n' ' ')"
-		sed 's/^/  xl: /' /tmp/xl.log
-		return
-	fi
-	# Until the domU powers itself off (on_poweroff=destroy).
-	tmo=$(arg xen_dma_domu_timeout 600)
-	i=0
-	while xl list domu >/dev/null 2>&1 && [ $i -lt $((tmo * 2)) ]; do
-		usleep 500000
-		i=$((i + 1))
-	done
-	t1=$(cut -d' ' -f1 /proc/uptime)
-	con=/var/log/xen/console/guest-domu.log
-	if xl list domu >/dev/null 2>&1; then
-		result FAIL domu "the domU still runs after $tmo s; destroyed"
-		xl destroy domu
-	fi
-	say "domU ran for $(secs "$t0" "$t1") s; its console:"
-	tr -d '\r' <"$con" | sed 's/^/  domU: /'
-	if ! grep -q '^XEN_DMA_DOMU_DONE' "$con" 2>/dev/null; then
-		result FAIL domu "the domU did not finish its test (console $con)"
-	fi
-	tr -d '\r' <"$con" | sed -nE 's/^XEN_DMA_DOMU (PASS|FAIL) ([^:]*): /\1 domu-\2 /p' >/tmp/domu.res
-	while read -r v c d; do
-		result "$v" "$c" "$d"
-	done </tmp/domu.res
+	run_domu xen_dma || return
 	check_stats "$NVME"
+	mode=$(stat "$NVME" mode)
 	fo=$(stat "$NVME" foreign)
 	if [ "${fo:-0}" -gt 0 ] 2>/dev/null; then
 		result PASS foreign "$fo mappings of the domU's (foreign) pages went through xen_dma"
 	else
 		result FAIL foreign "no foreign page went through xen_dma (foreign=${fo:-?})"
+	fi
+	if [ "$(arg xen_dma_domu_compare 0)" = 1 ] && compare_detach "domU compare"; then
+		run_domu "$BASE"
+		x=$(cat /tmp/domu-xen_dma.rate 2>/dev/null)
+		b=$(cat "/tmp/domu-$BASE.rate" 2>/dev/null)
+		if [ -n "$x" ] && [ -n "$b" ]; then
+			result PASS perf-domu "the domU's O_DIRECT reads, 128 KiB: xen_dma $mode $x MiB/s, $BASE $b MiB/s, ratio xen_dma/$BASE $(awk -v x="$x" -v b="$b" 'BEGIN { printf "%.2f", x / b }')"
+		else
+			result FAIL perf-domu "no read rate from one of the domUs (xen_dma: ${x:-none}, $BASE: ${b:-none})"
+		fi
 	fi
 	for f in xenstored xenconsoled; do
 		[ -s /tmp/$f.log ] && sed "s/^/  $f: /" /tmp/$f.log
