@@ -617,6 +617,7 @@ foreign_case() {
 	start_toolstack || return
 	cat >/etc/xen/domu.cfg <<-EOF
 	name = "domu"
+	type = "$(arg xen_dma_domu_type pv)"
 	kernel = "/domu/vmlinuz"
 	ramdisk = "/domu/initrd.gz"
 	extra = "console=hvc0 quiet xen_dma_mb=$MB"
