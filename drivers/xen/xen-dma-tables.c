@@ -85,6 +85,7 @@ int xen_dma_tables_init(struct xen_dma_tables *tables,
 	tables->segment_shift = segment_shift;
 	tables->bus_first = DMA_MAPPING_ERROR;
 	tables->bus_last = 0;
+	bitmap_zero(tables->bus_filter, 1 << XEN_DMA_BUS_FILTER_BITS);
 	seqcount_latch_init(&tables->bus_tree.seq);
 	tables->bus_tree.tree[0] = RB_ROOT;
 	tables->bus_tree.tree[1] = RB_ROOT;
@@ -188,6 +189,10 @@ int xen_dma_tables_add(struct xen_dma_tables *tables, phys_addr_t phys,
 	 */
 	WRITE_ONCE(tables->bus_first, min(tables->bus_first, bus));
 	WRITE_ONCE(tables->bus_last, max(tables->bus_last, bus + size - 1));
+	/* At most two windows: a segment is no larger than one. */
+	set_bit(xen_dma_tables_bus_window(tables, bus), tables->bus_filter);
+	set_bit(xen_dma_tables_bus_window(tables, bus + size - 1),
+		tables->bus_filter);
 	latch_tree_insert(&seg->bus_node, &tables->bus_tree, &segment_bus_ops);
 	/* Pairs with smp_load_acquire() in xen_dma_tables_find_pool(). */
 	smp_store_release(&tables->nr_segments, index + 1);

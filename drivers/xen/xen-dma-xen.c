@@ -273,22 +273,20 @@ static void xen_pv_undo_contiguous(phys_addr_t phys, unsigned int order)
 }
 #endif /* CONFIG_XEN_PV */
 
-/* @pfn is a 4 KiB Xen frame, not a Linux page, when pages are 64 KiB. */
+/*
+ * @pfn is a 4 KiB Xen frame, not a Linux page, when pages are 64 KiB. In a
+ * 1:1 domain only another domain's page, grant-mapped here, has a bus frame
+ * other than its own (Arm's phys_to_mach records those). Elsewhere (x86
+ * PVH, where grants land in ZONE_DEVICE pages) nothing here tells them
+ * apart, and nothing needs to: their guest frame is what devices get.
+ * Looking at struct pages per frame would cost more than the whole
+ * translation (pfn_valid() is a memblock walk on arm64).
+ */
 static __always_inline unsigned long xen_translated_pfn_to_bfn(unsigned long pfn)
 {
-	unsigned long bfn = pfn_to_bfn(pfn), page_pfn;
+	unsigned long bfn = pfn_to_bfn(pfn);
 
-	/*
-	 * In a 1:1 domain only another domain's page, grant-mapped here, has
-	 * a bus frame other than its own (Arm's phys_to_mach records those).
-	 */
-	if (bfn != pfn)
-		return bfn | XEN_DMA_BFN_FOREIGN;
-	/* x86 PVH maps grants into unpopulated, ZONE_DEVICE pages. */
-	page_pfn = pfn / XEN_PFN_PER_PAGE;
-	if (pfn_valid(page_pfn) && is_zone_device_page(pfn_to_page(page_pfn)))
-		return bfn | XEN_DMA_BFN_FOREIGN;
-	return bfn;
+	return bfn != pfn ? bfn | XEN_DMA_BFN_FOREIGN : bfn;
 }
 
 static void xen_translated_map_range(phys_addr_t phys, size_t size,

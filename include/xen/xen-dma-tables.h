@@ -17,9 +17,14 @@
 #ifndef _XEN_DMA_TABLES_H
 #define _XEN_DMA_TABLES_H
 
+#include <linux/bitops.h>
+#include <linux/hash.h>
 #include <linux/mutex.h>
 #include <linux/rbtree_latch.h>
 #include <linux/types.h>
+
+/* The bus filter: 2^12 bits, one per hash of a segment-sized bus window. */
+#define XEN_DMA_BUS_FILTER_BITS	12
 
 /** XEN_DMA_POOL_ADDR_NONE - "no such pool address", returned by lookups. */
 #define XEN_DMA_POOL_ADDR_NONE	(~0UL)
@@ -50,6 +55,9 @@ struct xen_dma_segment {
  * @bus_first: the lowest bus address of any segment; DMA_MAPPING_ERROR when
  *	there is none
  * @bus_last: the highest bus address of any segment
+ * @bus_filter: a bit per hashed segment-sized bus window that a segment
+ *	touches; a clear bit means no segment is there (a Bloom filter of one
+ *	hash: bits are only ever set)
  * @bus_tree: latched rb-tree of @segments keyed by bus range
  * @add_lock: serialises xen_dma_tables_add(); readers never take it
  */
@@ -60,6 +68,7 @@ struct xen_dma_tables {
 	unsigned int segment_shift;
 	dma_addr_t bus_first;
 	dma_addr_t bus_last;
+	DECLARE_BITMAP(bus_filter, 1 << XEN_DMA_BUS_FILTER_BITS);
 	struct latch_tree_root bus_tree;
 	struct mutex add_lock;	/* serialises adders only */
 };
@@ -96,18 +105,39 @@ xen_dma_segment_pool_addr(const struct xen_dma_tables *tables,
 }
 
 /**
- * xen_dma_tables_may_hold() - is @bus inside the tables' bus range?
+ * xen_dma_tables_bus_window() - the filter bit of the bus window of @bus
  * @tables: the tables
  * @bus: any bus address
  *
+ * Return: a bit index below 2^XEN_DMA_BUS_FILTER_BITS.
+ */
+static inline unsigned int
+xen_dma_tables_bus_window(const struct xen_dma_tables *tables, dma_addr_t bus)
+{
+	return hash_64((u64)bus >> tables->segment_shift,
+		       XEN_DMA_BUS_FILTER_BITS);
+}
+
+/**
+ * xen_dma_tables_may_hold() - could a segment hold @bus?
+ * @tables: the tables
+ * @bus: any bus address
+ *
+ * O(1), no lock, no tree walk: the pool's bus range, then the filter. In a
+ * PV dom0 the pool's segments sit among the domain's other machine frames,
+ * so the range alone rules out little; the filter rules out all but the
+ * windows a segment touches.
+ *
  * Context: any; takes no lock.
- * Return: false when no segment can hold @bus; true means "look it up".
+ * Return: false when no segment holds @bus; true means "look it up".
  */
 static inline bool xen_dma_tables_may_hold(const struct xen_dma_tables *tables,
 					   dma_addr_t bus)
 {
 	return bus >= READ_ONCE(tables->bus_first) &&
-	       bus <= READ_ONCE(tables->bus_last);
+	       bus <= READ_ONCE(tables->bus_last) &&
+	       test_bit(xen_dma_tables_bus_window(tables, bus),
+			tables->bus_filter);
 }
 
 #endif /* _XEN_DMA_TABLES_H */

@@ -20,8 +20,9 @@
  * bound driver goes on undisturbed. The module then refuses to stay loaded
  * (-ECANCELED): it has nothing to offer once it has printed.
  *
- * The clock is read once per batch, not per operation: under a PVH dom0 a
- * TSC read traps to Xen and costs tens of microseconds.
+ * The clock is read once per batch (a twentieth of the run), not per
+ * operation: under a PVH dom0 a TSC read traps to Xen and costs tens of
+ * microseconds.
  */
 
 #define pr_fmt(fmt) "xen_dma_bench: " fmt
@@ -172,16 +173,18 @@ out:
 }
 
 /*
- * How many operations take about a hundredth of the run: a few are timed
- * first, so the clock is read rarely without overshooting @ms by much.
+ * How many operations take about a twentieth of the run: batches of
+ * doubling size are timed until one takes a millisecond, reading the clock
+ * only around each batch (under PVH a read costs tens of microseconds, so
+ * a read per operation would measure the clock, not the DMA API).
  */
 static unsigned long bench_batch(struct device *dev, const struct bench_case *c,
 				 void *buf, void *dst)
 {
 	struct bench_thread probe = { .dev = dev, .c = c, .buf = buf, .dst = dst };
 	dma_addr_t live = DMA_MAPPING_ERROR;
-	unsigned long n = 0;
-	u64 t0, spent;
+	unsigned long n = 1, i;
+	u64 t0, spent = 0;
 
 	if (c->op == BENCH_SYNC) {
 		live = dma_map_single_attrs(dev, buf, c->size, c->dir,
@@ -189,18 +192,25 @@ static unsigned long bench_batch(struct device *dev, const struct bench_case *c,
 		if (dma_mapping_error(dev, live))
 			return 0;
 	}
-	t0 = ktime_get_ns();
-	do {
-		if (!bench_once(&probe, live))
-			break;
-		n++;
+	for (;;) {
+		t0 = ktime_get_ns();
+		for (i = 0; i < n; i++) {
+			if (!bench_once(&probe, live)) {
+				n = 0;
+				goto out;
+			}
+		}
 		spent = ktime_get_ns() - t0;
-	} while (spent < NSEC_PER_MSEC && n < 1000);
+		if (spent >= NSEC_PER_MSEC || n >= (1UL << 20))
+			break;
+		n *= 2;
+	}
+out:
 	if (live != DMA_MAPPING_ERROR)
 		dma_unmap_single(dev, live, c->size, c->dir);
 	if (!n)
 		return 0;
-	return max_t(u64, 1, div64_u64((u64)n * ms * NSEC_PER_MSEC / 100,
+	return max_t(u64, 1, div64_u64((u64)n * ms * NSEC_PER_MSEC / 20,
 				       max_t(u64, spent, 1)));
 }
 

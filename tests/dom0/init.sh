@@ -483,6 +483,9 @@ run_bench() {
 		ms="$(arg xen_dma_bench_ms 150)" 2>/dev/null || true
 	dmesg | tail -n +"$((before + 1))" | sed -n 's/^.*xen_dma_bench: //p' >/tmp/bench
 	cat /tmp/bench
+	if attached "$NVME"; then
+		say "bench: $1: xen_dma bounced $(stat "$NVME" bounces) of $(stat "$NVME" maps) mappings"
+	fi
 	if grep -q "^XEN_DMA_BENCH-END $1\$" /tmp/bench; then
 		result PASS bench "$1: $(grep -c '^XEN_DMA_BENCH ' /tmp/bench) cases timed"
 	else

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite for the xen-dma translation tables (seed 002): the phys->bus
- * array indexed by pool address and the bus->phys latch tree.
+ * KUnit suite for the xen-dma translation tables: the phys->bus array
+ * indexed by pool address, the bus->phys latch tree, and the filter that
+ * spares unmap and sync the tree for addresses no segment holds.
  *
  * Layouts are built like a scrambled p2m: segment i sits at bus slot perm[i],
  * slots two segment sizes apart, so the bus order differs from the index
@@ -326,6 +327,47 @@ static void tables_lockless_readers_while_adding(struct kunit *test)
 	layout_destroy(l);
 }
 
+/*
+ * The filter never says no to a byte a segment holds, wherever the segment
+ * sits (aligned or not), and says no to nearly all of the gaps between.
+ */
+static void tables_filter(struct kunit *test)
+{
+	struct tables_layout *l = layout_build(test, 64, TEST_SEG_SHIFT,
+					       BIT(TEST_SEG_SHIFT), true);
+	unsigned int i, gaps = 0, false_hits = 0;
+	dma_addr_t unaligned = TEST_BUS_BASE - BIT(TEST_SEG_SHIFT) / 2 - 4096;
+	struct xen_dma_tables t;
+
+	for (i = 0; i < l->nr; i++) {
+		dma_addr_t bus = layout_bus(l, i);
+		size_t size = layout_size(l, i);
+
+		KUNIT_EXPECT_TRUE(test, xen_dma_tables_may_hold(&l->tables, bus));
+		KUNIT_EXPECT_TRUE(test, xen_dma_tables_may_hold(&l->tables,
+								bus + size / 2));
+		KUNIT_EXPECT_TRUE(test, xen_dma_tables_may_hold(&l->tables,
+								bus + size - 1));
+		/* The gap after each segment is one segment long. */
+		gaps++;
+		false_hits += xen_dma_tables_may_hold(&l->tables, bus + size);
+	}
+	KUNIT_EXPECT_LT(test, false_hits, gaps / 4);
+	/* Below and above the whole pool: the range alone says no. */
+	KUNIT_EXPECT_FALSE(test, xen_dma_tables_may_hold(&l->tables,
+							 TEST_BUS_BASE - 1));
+	KUNIT_EXPECT_FALSE(test, xen_dma_tables_may_hold(&l->tables, 0));
+	/* A segment straddling two windows: every byte still found. */
+	KUNIT_ASSERT_EQ(test, xen_dma_tables_init(&t, 1, TEST_SEG_SHIFT), 0);
+	KUNIT_ASSERT_EQ(test, xen_dma_tables_add(&t, TEST_PHYS_BASE, unaligned,
+						 BIT(TEST_SEG_SHIFT)), 0);
+	for (i = 0; i < BIT(TEST_SEG_SHIFT); i += 4096)
+		KUNIT_EXPECT_TRUE(test, xen_dma_tables_may_hold(&t, unaligned + i));
+	KUNIT_EXPECT_TRUE(test, xen_dma_tables_may_hold(&t, unaligned +
+							BIT(TEST_SEG_SHIFT) - 1));
+	xen_dma_tables_destroy(&t);
+}
+
 static struct kunit_case xen_dma_tables_cases[] = {
 	KUNIT_CASE(tables_one_segment),
 	KUNIT_CASE(tables_scrambled_with_gaps),
@@ -334,6 +376,7 @@ static struct kunit_case xen_dma_tables_cases[] = {
 	KUNIT_CASE(tables_add_rejects),
 	KUNIT_CASE(tables_init_rejects),
 	KUNIT_CASE(tables_lockless_readers_while_adding),
+	KUNIT_CASE(tables_filter),
 	{}
 };
 
