@@ -35,6 +35,7 @@
 #include <linux/sizes.h>
 
 #include <xen/xen-dma-device.h>
+#include <xen/xen-dma-xen.h>
 
 /*
  * Direct mode: devices see guest-physical addresses. Counting mappings of
@@ -74,7 +75,7 @@ static bool map_translated(struct xen_dma_device *xdev, phys_addr_t phys,
 {
 	struct xen_dma_bus_range range;
 
-	xdev->backend->hooks->map_range(phys, size, &range);
+	xen_dma_map_range(xdev->backend->hooks, phys, size, &range);
 	if (range.foreign)
 		this_cpu_inc(xdev->stats->foreign);
 	if (!range.contiguous)
@@ -99,7 +100,7 @@ static __always_inline bool map_without_bounce(struct xen_dma_device *xdev,
 	if (xdev->policy.mode == XEN_DMA_MODE_TRANSLATE)
 		return map_translated(xdev, phys, size, bus);
 	/* Bounce: asked only for the foreign count, which the copy dwarfs. */
-	xdev->backend->hooks->map_range(phys, size, &range);
+	xen_dma_map_range(xdev->backend->hooks, phys, size, &range);
 	if (range.foreign)
 		this_cpu_inc(xdev->stats->foreign);
 	return false;
@@ -412,7 +413,7 @@ static dma_addr_t xen_dma_map_resource(struct device *dev, phys_addr_t phys,
 	if (!size)
 		goto fail;
 	if (xdev->policy.mode != XEN_DMA_MODE_DIRECT) {
-		xdev->backend->hooks->map_range(phys, size, &range);
+		xen_dma_map_range(xdev->backend->hooks, phys, size, &range);
 		if (!range.contiguous)
 			goto fail;
 		bus = range.bus;

@@ -147,8 +147,16 @@ static __always_inline unsigned long xen_pv_pfn_to_bfn(unsigned long pfn)
 	return mfn & ~IDENTITY_FRAME_BIT;
 }
 
-static void xen_pv_map_range(phys_addr_t phys, size_t size,
-			     struct xen_dma_bus_range *range)
+/**
+ * xen_dma_xen_pv_map_range() - "map addresses" in an x86 PV domain
+ * @phys: the buffer
+ * @size: its length, at least 1
+ * @range: the answer: machine addresses from the p2m
+ *
+ * Not static only so that xen_dma_map_range() can call it directly.
+ */
+void xen_dma_xen_pv_map_range(phys_addr_t phys, size_t size,
+			      struct xen_dma_bus_range *range)
 {
 	xen_dma_walk_frames(phys, size, xen_pv_pfn_to_bfn, range);
 }
@@ -223,7 +231,7 @@ static int xen_pv_make_contiguous(phys_addr_t phys, unsigned int order,
 	if (order >= MAX_ORDER)
 		return -E2BIG;
 	/* Already machine-contiguous and low enough: nothing to exchange. */
-	xen_pv_map_range(phys, PAGE_SIZE << order, &range);
+	xen_dma_xen_pv_map_range(phys, PAGE_SIZE << order, &range);
 	if (range.contiguous && !range.foreign &&
 	    (address_bits >= 64 ||
 	     range.bus + (PAGE_SIZE << order) - 1 <= DMA_BIT_MASK(address_bits))) {
@@ -289,8 +297,17 @@ static __always_inline unsigned long xen_translated_pfn_to_bfn(unsigned long pfn
 	return bfn != pfn ? bfn | XEN_DMA_BFN_FOREIGN : bfn;
 }
 
-static void xen_translated_map_range(phys_addr_t phys, size_t size,
-				     struct xen_dma_bus_range *range)
+/**
+ * xen_dma_xen_translated_map_range() - "map addresses", auto-translated
+ * @phys: the buffer
+ * @size: its length, at least 1
+ * @range: the answer: guest frames, or the machine frames Linux recorded
+ *	for other domains' pages in a 1:1 domain
+ *
+ * Not static only so that xen_dma_map_range() can call it directly.
+ */
+void xen_dma_xen_translated_map_range(phys_addr_t phys, size_t size,
+				      struct xen_dma_bus_range *range)
 {
 	xen_dma_walk_frames(phys, size, xen_translated_pfn_to_bfn, range);
 }
@@ -316,7 +333,7 @@ static void xen_translated_undo_contiguous(phys_addr_t phys, unsigned int order)
 static const struct xen_dma_hooks xen_translated_hooks = {
 	.name = "xen (auto-translated)",
 	.read_features = xen_read_features,
-	.map_range = xen_translated_map_range,
+	.map_range = xen_dma_xen_translated_map_range,
 	.make_contiguous = xen_translated_make_contiguous,
 	.undo_contiguous = xen_translated_undo_contiguous,
 };
@@ -325,7 +342,7 @@ static const struct xen_dma_hooks xen_translated_hooks = {
 static const struct xen_dma_hooks xen_pv_hooks = {
 	.name = "xen (PV)",
 	.read_features = xen_read_features,
-	.map_range = xen_pv_map_range,
+	.map_range = xen_dma_xen_pv_map_range,
 	.make_contiguous = xen_pv_make_contiguous,
 	.undo_contiguous = xen_pv_undo_contiguous,
 };

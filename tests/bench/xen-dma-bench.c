@@ -160,6 +160,9 @@ static int bench_thread_fn(void *data)
 				t->failed++;
 				goto unmap;
 			}
+			/* A batch estimated too long must not starve the CPU. */
+			if (!(i & 255))
+				cond_resched();
 		}
 		t->ops += t->batch;
 		cond_resched();
