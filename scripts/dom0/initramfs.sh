@@ -11,7 +11,7 @@
 #   XEN_DMA_KO  the module to put in; default: what modules-debian.sh builds
 #   env XEN_DMA_INITRAMFS  output path (default: $XEN_DMA_CACHE/dom0-ARCH/initramfs.cpio.gz,
 #                          initramfs-foreign.cpio.gz with XEN_DMA_TOOLSTACK=1)
-#   env XEN_DMA_TOOLSTACK=1  x86_64: add Xen's toolstack, the backend modules
+#   env XEN_DMA_TOOLSTACK=1  add Xen's toolstack, the backend modules
 #                          and a domU (kernel + initramfs in /domu) for the
 #                          foreign-pages cases (scripts/dom0/toolstack.sh)
 set -euo pipefail
@@ -26,7 +26,6 @@ arm64)	want_mods="nvme virtio_pci virtio_blk crct10dif_generic crct10dif-ce crc6
 esac
 toolstack=${XEN_DMA_TOOLSTACK:-0}
 if [ "$toolstack" = 1 ]; then
-	[ "$arch" = x86_64 ] || die "XEN_DMA_TOOLSTACK=1 is for x86_64 only"
 	want_mods="$want_mods xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-blkback"
 fi
 ko=${2:-}
@@ -69,10 +68,11 @@ cp "$src"/modules.{builtin,builtin.modinfo,order} "$dst/" 2>/dev/null || true
 depmod -b "$stage" "$KVER"
 
 if [ "$toolstack" = 1 ]; then
-	eval "$("$XEN_DMA_TOP/scripts/dom0/toolstack.sh")"
+	eval "$("$XEN_DMA_TOP/scripts/dom0/toolstack.sh" "$arch")"
 	# Libraries, the toolstack's own tree, its configuration and hotplug
 	# scripts; of bash and util-linux only bash and flock.
-	for d in lib lib64 usr/lib/x86_64-linux-gnu usr/lib/xen-4.17 etc/xen; do
+	for d in lib lib64 usr/lib/x86_64-linux-gnu usr/lib/aarch64-linux-gnu \
+		usr/lib/xen-4.17 etc/xen; do
 		[ -d "$TOOLROOT/$d" ] || continue
 		mkdir -p "$stage/$d"
 		cp -a "$TOOLROOT/$d/." "$stage/$d/"

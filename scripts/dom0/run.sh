@@ -46,6 +46,9 @@
 #   arm-auto      Arm64 dom0, xen_dma on a virtio-blk disk, mode from the flags
 #                 (Arm dom0 is auto-translated and 1:1: translate); data check
 #   arm-bounce    same with mode=bounce; debugfs must count bounces
+#   arm-foreign   the Arm64 dom0 runs Xen's toolstack: a domU on xen-blkback
+#                 over the virtio-blk disk; its pages reach the device by the
+#                 machine frame Linux recorded for each grant (translate)
 #   arm-nvme      like arm-auto on an NVMe disk (not in any default list: its
 #                 legacy interrupt sometimes floods dom0, making it slow)
 #   arm-demo      like arm-auto (demo.sh arm64)
@@ -79,8 +82,8 @@ for c in "${cases[@]}"; do
 	pvh-direct|pvh-translate|pvh-bounce|pvh-compare) ;;
 	pv-bench|pv-bench-force|pvh-bench|arm-bench|arm-bench-force) ;;
 	pv-foreign|pv-foreign-bounce|pvh-foreign) ;;
-	arm-auto|arm-bounce|arm-nvme|arm-demo) ;;
-	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, pv-compare, pvh-direct, pvh-translate, pvh-bounce, pvh-compare, pv-foreign, pv-foreign-bounce, pvh-foreign, pv-bench, pv-bench-force, pvh-bench, arm-bench, arm-bench-force, demo, arm-auto, arm-bounce, arm-nvme, arm-demo)" ;;
+	arm-auto|arm-bounce|arm-nvme|arm-demo|arm-foreign) ;;
+	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, pv-compare, pvh-direct, pvh-translate, pvh-bounce, pvh-compare, pv-foreign, pv-foreign-bounce, pvh-foreign, arm-foreign, pv-bench, pv-bench-force, pvh-bench, arm-bench, arm-bench-force, demo, arm-auto, arm-bounce, arm-nvme, arm-demo)" ;;
 	esac
 done
 
@@ -162,6 +165,8 @@ run_case() {
 	arm-nvme)		params="xen_dma.devices=$arm_nvme_addr" disk=nvme
 				[ "$tmo" -ge 900 ] || tmo=900 ;;
 	arm-bounce)		params="xen_dma.devices=$vblk_addr xen_dma.mode=bounce" ;;
+	arm-foreign)		params="xen_dma.devices=$vblk_addr $domu_tmo"
+				[ "$tmo" -ge 600 ] || tmo=600 ;;
 	pv-bench)		params="xen_dma_compare=auto,bounce" ;;
 	pv-bench-force)		params="swiotlb=force xen_dma_base=swiotlb-force xen_dma_compare=bounce" ;;
 	pvh-bench)		params="xen_dma_base=dma-direct xen_dma_compare=auto,translate,bounce" ;;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# For the foreign-pages cases (pv-foreign*): unpacks Debian's Xen toolstack
+# For the foreign-pages cases (*-foreign*): unpacks Debian's Xen toolstack
 # (xl, xenstored, xenconsoled, xen-init-dom0, the hotplug scripts) with the
 # libraries it needs, bash and flock (the block hotplug script wants both),
 # into a tree that initramfs.sh copies into dom0's initramfs; and builds the
@@ -10,19 +10,25 @@
 # no maintainer script runs, nothing is taken from the host.
 # Idempotent. Prints shell assignments:
 #
-#   eval "$(scripts/dom0/toolstack.sh)"
+#   eval "$(scripts/dom0/toolstack.sh x86_64)"
 #   TOOLROOT=...   the unpacked tree (copy lib*, usr/lib*, etc/xen, ...)
 #   DOMU_INITRD=... the domU's initramfs (cpio.gz)
 #
-# usage: toolstack.sh   (x86_64 only)
+# usage: toolstack.sh [x86_64|arm64]   (default x86_64)
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../common.sh
 . "$(dirname "$0")/../common.sh"
 # shellcheck source=SCRIPTDIR/debs.sh
 . "$(dirname "$0")/debs.sh"
 
-eval "$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" x86_64)"
-top=$XEN_DMA_CACHE/dom0-x86_64/toolstack
+arch=${1:-x86_64}
+case "$arch" in
+x86_64)	dpkg_arch=amd64 objdump=objdump ;;
+arm64)	dpkg_arch=arm64 objdump=aarch64-linux-gnu-objdump ;;
+*)	die "usage: $0 [x86_64|arm64]" ;;
+esac
+eval "$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" "$arch")"
+top=$XEN_DMA_CACHE/dom0-$arch/toolstack
 root=$top/root
 # The toolstack and every library its binaries need (objdump -p NEEDED,
 # closed over), plus bash and util-linux (flock) for the hotplug scripts.
@@ -37,12 +43,12 @@ if [ ! -e "$stamp" ]; then
 	rm -rf "$root"
 	mkdir -p "$root"
 	for p in $pkgs; do
-		deb_unpack "$p" amd64 "$root"
+		deb_unpack "$p" "$dpkg_arch" "$root"
 	done
 	# Every NEEDED library of the binaries used must be in the tree.
 	missing=$(for b in usr/lib/xen-4.17/bin/{xl,xenstored,xenconsoled,xen-init-dom0} \
 		bin/bash usr/bin/flock usr/bin/xenstore; do
-			objdump -p "$root/$b" | awk '/NEEDED/ { print $2 }'
+			"$objdump" -p "$root/$b" | awk '/NEEDED/ { print $2 }'
 		done | sort -u | while read -r lib; do
 			[ -n "$(find "$root" -name "$lib" -print -quit)" ] || echo "$lib"
 		done)

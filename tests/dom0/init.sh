@@ -558,10 +558,10 @@ start_toolstack() {
 	result PASS toolstack "xenstored, xen-init-dom0 and xenconsoled running"
 }
 
-# pv-foreign*, pvh-foreign: a PV domU whose disk is dom0's NVMe through
-# xen-blkback; the domU's I/O makes dom0's NVMe driver DMA to the domU's
-# grant-mapped pages: foreign pages for xen_dma (by machine frame on PV, by
-# guest frame through the IOMMU on PVH).
+# *-foreign*: a domU whose disk is dom0's disk through xen-blkback; the
+# domU's I/O makes dom0's disk driver DMA to the domU's grant-mapped pages:
+# foreign pages for xen_dma (by machine frame on PV and on a 1:1 Arm dom0,
+# by guest frame through the IOMMU on PVH).
 # run_domu LABEL: one PV domU on $DISK; its checks become ours, prefixed
 # domu-, and its 128 KiB read rate (MiB/s) lands in /tmp/domu-LABEL.rate.
 run_domu() {
@@ -609,9 +609,11 @@ foreign_case() {
 	BASE=$(arg xen_dma_base swiotlb-xen)
 	load_module || return
 	[ -n "$NVME" ] && attach "$NVME"
-	modprobe nvme || result FAIL driver "modprobe nvme failed"
+	for m in $DISK_MODS; do
+		modprobe "$m" || result FAIL driver "modprobe $m failed"
+	done
 	if [ -z "$NVME" ] || ! wait_for $DISK 30; then
-		result FAIL disk "no NVMe disk ($DISK)"
+		result FAIL disk "no $DISK_KIND disk ($DISK)"
 		return
 	fi
 	# Every request maps fresh domU pages (no persistent grants).
@@ -689,7 +691,7 @@ pv-compare|pvh-compare)
 *-bench*)
 	bench_case
 	;;
-pv-foreign*|pvh-foreign)
+*-foreign*)
 	foreign_case
 	;;
 pv-*|pvh-*|arm-*|demo)
