@@ -27,7 +27,7 @@ start=$SECONDS
 dom0_x86_64_cases=(pv-translate pv-bounce pv-e1000e pvh-direct pvh-translate
 		   pvh-bounce pv-foreign pv-foreign-bounce pvh-foreign pv-compare
 		   pvh-compare)
-dom0_arm64_cases=(arm-auto arm-bounce)
+dom0_arm64_cases=(arm-auto arm-bounce arm-foreign)
 
 for job in "${jobs[@]}"; do
 	case "$job" in

@@ -23,8 +23,9 @@ set -euo pipefail
 
 arch=${1:-x86_64}
 case "$arch" in
-x86_64)	dpkg_arch=amd64 objdump=objdump ;;
-arm64)	dpkg_arch=arm64 objdump=aarch64-linux-gnu-objdump ;;
+x86_64)	dpkg_arch=amd64 objdump=objdump extra= ;;
+# Arm's libxenguest reads device trees.
+arm64)	dpkg_arch=arm64 objdump=aarch64-linux-gnu-objdump extra=libfdt1 ;;
 *)	die "usage: $0 [x86_64|arm64]" ;;
 esac
 eval "$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" "$arch")"
@@ -35,8 +36,9 @@ root=$top/root
 pkgs="xen-utils-4.17 xen-utils-common xenstore-utils libxencall1 libxenevtchn1
 libxenforeignmemory1 libxengnttab1 libxenmisc4.17 libxenstore4 libxentoollog1
 libxenhypfs1 libxendevicemodel1 libxentoolcore1 libyajl2 libc6 libgcc-s1 bash
-util-linux libtinfo6 libncurses6 libext2fs2 liblzma5 libuuid1 libzstd1 zlib1g"
-stamp=$top/.unpacked
+util-linux libtinfo6 libncurses6 libext2fs2 liblzma5 libuuid1 libzstd1 zlib1g
+$extra"
+stamp=$top/.unpacked-$(echo "$pkgs" | md5sum | cut -c1-8)
 
 
 if [ ! -e "$stamp" ]; then
@@ -48,6 +50,9 @@ if [ ! -e "$stamp" ]; then
 	# Every NEEDED library of the binaries used must be in the tree.
 	missing=$(for b in usr/lib/xen-4.17/bin/{xl,xenstored,xenconsoled,xen-init-dom0} \
 		bin/bash usr/bin/flock usr/bin/xenstore; do
+			echo "$b"
+		done | cat - <(cd "$root" && find usr/lib -name 'libxen*.so*' -type f) |
+		while read -r b; do
 			"$objdump" -p "$root/$b" | awk '/NEEDED/ { print $2 }'
 		done | sort -u | while read -r lib; do
 			[ -n "$(find "$root" -name "$lib" -print -quit)" ] || echo "$lib"
