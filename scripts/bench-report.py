@@ -53,7 +53,7 @@ def parse(path):
             m = re.search(r"kernel (\S+), cmdline", line)
             if m:
                 boot["kernel"] = m.group(1)
-            m = re.search(r"Xen-(4\.\d+[\.\d]*)", line)
+            m = re.search(r"Xen(?:-| version )(4\.\d+[\.\d]*)", line)
             if m:
                 boot["xen"] = m.group(1)
             if line.startswith("XEN_DMA_BENCH-START "):
@@ -140,7 +140,7 @@ def plot(boots, png):
     if not panels:
         return False
     tmp = tempfile.mkdtemp()
-    script = ["set terminal pngcairo size 1200,%d font ',9'" % (330 * ((len(panels) + 1) // 2)),
+    script = ["set terminal pngcairo noenhanced size 1200,%d font ',9'" % (330 * ((len(panels) + 1) // 2)),
               "set output '%s'" % png,
               "set multiplot layout %d,2" % ((len(panels) + 1) // 2),
               "set logscale xy", "set grid", "set key top left",

@@ -25,8 +25,7 @@ trap 'rm -f "$results"' EXIT
 start=$SECONDS
 # The real-dom0 cases of each arch (scripts/dom0/run.sh lists them all).
 dom0_x86_64_cases=(pv-translate pv-bounce pv-e1000e pvh-direct pvh-translate
-		   pvh-bounce pv-foreign pv-foreign-bounce pvh-foreign pv-compare
-		   pvh-compare)
+		   pvh-bounce pv-foreign pv-foreign-bounce pvh-foreign pv-compare)
 dom0_arm64_cases=(arm-auto arm-bounce arm-foreign)
 
 for job in "${jobs[@]}"; do
