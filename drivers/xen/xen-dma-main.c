@@ -76,7 +76,7 @@ static const struct kernel_param_ops iommu_param_ops = {
 
 module_param_cb(iommu, &iommu_param_ops, NULL, 0444);
 MODULE_PARM_DESC(iommu,
-		 "auto|yes|no: does an IOMMU translate guest frames for our devices? auto (default) asks Xen (XEN_SYSCTL_physinfo) and, where Xen cannot say, assumes one for an auto-translated domain that is not 1:1, as Linux does. Direct mode needs yes; no IOMMU and not 1:1 means bounce");
+		 "auto|yes|no: does an IOMMU translate guest frames for our devices? auto (default) asks Xen (XEN_SYSCTL_physinfo); where Xen cannot say, a domain that is not 1:1 is assumed to have one, as Linux assumes. yes gives such a domain direct mode, no gives it bounce");
 
 /**
  * struct uint_param - an unsigned parameter with its allowed range

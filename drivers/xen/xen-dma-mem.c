@@ -87,18 +87,24 @@ static struct page *alloc_gfn(unsigned int order, u64 limit, gfp_t gfp,
 	gfp_t zone = ladder_first_zone(limit);
 	struct page *page;
 
-	*err = -ENOMEM;
+	/*
+	 * Only a page that came back too high sends us a zone lower; a zone
+	 * that has nothing left does not, or atomic allocations would drain
+	 * the small zones narrow devices need (as dma-direct does).
+	 */
 	while (zone != ~(gfp_t)0) {
 		page = alloc_pages(gfp | zone, order);
-		if (page) {
-			*bus = page_to_phys(page);
-			if (*bus + (PAGE_SIZE << order) - 1 <= limit)
-				return page;
-			__free_pages(page, order);
-			*err = -ERANGE;
+		if (!page) {
+			*err = -ENOMEM;
+			return NULL;
 		}
+		*bus = page_to_phys(page);
+		if (*bus + (PAGE_SIZE << order) - 1 <= limit)
+			return page;
+		__free_pages(page, order);
 		zone = ladder_next_zone(zone, limit);
 	}
+	*err = -ERANGE;
 	return NULL;
 }
 

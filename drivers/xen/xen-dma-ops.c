@@ -480,15 +480,17 @@ static u64 xen_dma_get_required_mask(struct device *dev)
 /*
  * Only a mapping that may bounce is bounded by the pool's segment. In
  * direct mode that is one the device cannot reach, which cannot happen
- * when its limit covers every guest frame.
+ * when its limit covers every guest frame there is and ever will be:
+ * grants are mapped after load, above RAM (unpopulated memory), so the top
+ * read at load is not enough; the whole physical address space is.
  */
 static size_t xen_dma_max_mapping_size(struct device *dev)
 {
 	struct xen_dma_device *xdev = to_xen_dma_device(dev);
 	u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
-	u64 top = unbounced_top(xdev);
+	u64 top = max(unbounced_top(xdev), DMA_BIT_MASK(MAX_PHYSMEM_BITS));
 
-	if (xdev->policy.mode == XEN_DMA_MODE_DIRECT && top && limit >= top)
+	if (xdev->policy.mode == XEN_DMA_MODE_DIRECT && limit >= top)
 		return SIZE_MAX;
 	return xen_dma_pool_max_mapping_size(xdev->pool, dev);
 }

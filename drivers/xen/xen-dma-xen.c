@@ -117,7 +117,8 @@ static u64 xen_max_machine_address(void)
 {
 	long max_frame = HYPERVISOR_memory_op(XENMEM_maximum_ram_page, NULL);
 
-	return max_frame > 0 ? (((u64)max_frame + 1) << XEN_PAGE_SHIFT) - 1 : 0;
+	/* Xen's max_page: one past the last frame. */
+	return max_frame > 0 ? ((u64)max_frame << XEN_PAGE_SHIFT) - 1 : 0;
 }
 
 static void xen_read_features(struct xen_dma_features *f)
@@ -230,9 +231,15 @@ static int xen_pv_make_contiguous(phys_addr_t phys, unsigned int order,
 
 	if (order >= MAX_ORDER)
 		return -E2BIG;
-	/* Already machine-contiguous and low enough: nothing to exchange. */
+	/*
+	 * Already machine-contiguous, aligned to its size as an exchanged
+	 * extent would be (dma_alloc_coherent() promises that alignment; see
+	 * range_requires_alignment() in drivers/xen/swiotlb-xen.c), and low
+	 * enough: nothing to exchange.
+	 */
 	xen_dma_xen_pv_map_range(phys, PAGE_SIZE << order, &range);
 	if (range.contiguous && !range.foreign &&
+	    IS_ALIGNED(range.bus, PAGE_SIZE << order) &&
 	    (address_bits >= 64 ||
 	     range.bus + (PAGE_SIZE << order) - 1 <= DMA_BIT_MASK(address_bits))) {
 		*bus = range.bus;

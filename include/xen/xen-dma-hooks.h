@@ -136,7 +136,8 @@ xen_dma_walk_frames(phys_addr_t phys, size_t size,
  *	auto-translated one. One call covers the whole buffer. Called from
  *	mapping paths: must not sleep.
  * @make_contiguous: "ready buffers for DMA": make the 2^@order pages at
- *	@phys machine-contiguous below @address_bits and return the bus
+ *	@phys machine-contiguous below @address_bits, aligned to their size
+ *	on the bus (as dma_alloc_coherent() promises), and return the bus
  *	address of the first byte in @bus. Memory that already is keeps its
  *	frames and its contents (return 0); otherwise the frames are exchanged,
  *	the contents lost, and %XEN_DMA_FRAMES_MOVED returned. On failure the

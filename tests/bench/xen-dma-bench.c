@@ -171,8 +171,8 @@ unmap:
 	if (live != DMA_MAPPING_ERROR)
 		dma_unmap_single(t->dev, live, t->c->size, t->c->dir);
 out:
-	complete(&t->done);
-	return 0;
+	/* The module is freed once init returns: never run its code after. */
+	kthread_complete_and_exit(&t->done, 0);
 }
 
 /*

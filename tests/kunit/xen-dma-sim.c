@@ -126,6 +126,7 @@ static int sim_make_contiguous(phys_addr_t phys, unsigned int order,
 	/* Like Xen's PV hooks: memory that already fits keeps its frames. */
 	xen_dma_walk_frames(phys, PAGE_SIZE << order, sim_machine_bfn, &range);
 	if (range.contiguous && !range.foreign &&
+	    IS_ALIGNED(range.bus, PAGE_SIZE << order) &&
 	    range.bus + (PAGE_SIZE << order) - 1 <=
 	    DMA_BIT_MASK(min(address_bits, 64U))) {
 		*bus = range.bus;
