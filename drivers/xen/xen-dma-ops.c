@@ -488,9 +488,10 @@ static size_t xen_dma_max_mapping_size(struct device *dev)
 {
 	struct xen_dma_device *xdev = to_xen_dma_device(dev);
 	u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
-	u64 top = max(unbounced_top(xdev), DMA_BIT_MASK(MAX_PHYSMEM_BITS));
+	u64 space = DMA_BIT_MASK(MAX_PHYSMEM_BITS);
 
-	if (xdev->policy.mode == XEN_DMA_MODE_DIRECT && limit >= top)
+	if (xdev->policy.mode == XEN_DMA_MODE_DIRECT && limit >= space &&
+	    limit >= unbounced_top(xdev))
 		return SIZE_MAX;
 	return xen_dma_pool_max_mapping_size(xdev->pool, dev);
 }
