@@ -616,16 +616,10 @@ static void ops_map_resource(struct kunit *test)
 /* Every failure returns an error, says so, and leaves the pool full. */
 static void ops_failures_leak_nothing(struct kunit *test)
 {
-	static const struct xen_dma_pool_config one_segment = {
-		.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
-		.initial_segments = 1,
-		.max_segments = 1,
-		.grow_percent = 100,
-		.address_bits = 32,
-	};
 	struct xen_dma_test_env *env =
 		xen_dma_test_env_start(test, XEN_DMA_MODE_BOUNCE,
-				       XEN_DMA_MODE_AUTO, &one_segment);
+				       XEN_DMA_MODE_AUTO,
+				       &xen_dma_test_one_segment_config);
 	struct device *dev = env->dev;
 	size_t max = dma_max_mapping_size(dev);
 	struct page *pages = alloc_pages(GFP_KERNEL, get_order(2 * max));
@@ -1077,16 +1071,10 @@ static void ops_bounce_fits_with_offset(struct kunit *test)
  */
 static void ops_bounce_limit_inside_segment(struct kunit *test)
 {
-	static const struct xen_dma_pool_config one_segment = {
-		.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
-		.initial_segments = 1,
-		.max_segments = 1,
-		.grow_percent = 100,
-		.address_bits = 32,
-	};
 	struct xen_dma_test_env *env =
 		xen_dma_test_env_start(test, XEN_DMA_MODE_BOUNCE,
-				       XEN_DMA_MODE_AUTO, &one_segment);
+				       XEN_DMA_MODE_AUTO,
+				       &xen_dma_test_one_segment_config);
 	struct device *dev = env->dev;
 	dma_addr_t seg = env->xdev->pool->tables.segments[0].bus, bus[8];
 	u8 *cpu = kunit_kzalloc(test, SZ_16K, GFP_KERNEL);
@@ -1118,16 +1106,10 @@ static void ops_bounce_limit_inside_segment(struct kunit *test)
  */
 static void ops_bounce_boundary_with_offset(struct kunit *test)
 {
-	static const struct xen_dma_pool_config one_segment = {
-		.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
-		.initial_segments = 1,
-		.max_segments = 1,
-		.grow_percent = 100,
-		.address_bits = 32,
-	};
 	struct xen_dma_test_env *env =
 		xen_dma_test_env_start(test, XEN_DMA_MODE_BOUNCE,
-				       XEN_DMA_MODE_AUTO, &one_segment);
+				       XEN_DMA_MODE_AUTO,
+				       &xen_dma_test_one_segment_config);
 	struct device *dev = env->dev;
 	struct page *pages = alloc_pages(GFP_KERNEL, 1);
 	u8 *cpu, *tiny = kunit_kzalloc(test, 8, GFP_KERNEL);

@@ -317,16 +317,10 @@ static void pool_stress_every_cpu(struct kunit *test)
  */
 static void pool_stress_contended_slots(struct kunit *test)
 {
-	static const struct xen_dma_pool_config config = {
-		.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
-		.initial_segments = 1,
-		.max_segments = 1,
-		.grow_percent = 100,
-		.address_bits = 32,
-	};
 	struct xen_dma_test_env *env =
 		xen_dma_test_env_start(test, XEN_DMA_MODE_BOUNCE,
-				       XEN_DMA_MODE_AUTO, &config);
+				       XEN_DMA_MODE_AUTO,
+				       &xen_dma_test_one_segment_config);
 	unsigned long ops, refused;
 
 	stress_run(test, env, true, STRESS_OPS / 10, &ops, &refused);

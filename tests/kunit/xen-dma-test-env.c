@@ -18,6 +18,15 @@ const struct xen_dma_pool_config xen_dma_test_pool_config = {
 	.address_bits = 32,
 };
 
+/* One segment that never grows: tests that fill the pool or pin slots. */
+const struct xen_dma_pool_config xen_dma_test_one_segment_config = {
+	.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
+	.initial_segments = 1,
+	.max_segments = 1,
+	.grow_percent = 100,
+	.address_bits = 32,
+};
+
 /**
  * xen_dma_test_features() - the features of a dom0 whose flags give @mode
  * @mode: direct (PVH dom0, Xen reports an IOMMU), translate (x86 PV dom0)

@@ -33,6 +33,7 @@ struct xen_dma_test_env {
 };
 
 extern const struct xen_dma_pool_config xen_dma_test_pool_config;
+extern const struct xen_dma_pool_config xen_dma_test_one_segment_config;
 
 void xen_dma_test_features(enum xen_dma_mode mode,
 			   struct xen_dma_features *features);
