@@ -1,37 +1,59 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Builds xen_dma.ko against Debian 12's dom0 kernel headers. The objects go to
-# a copy of the sources in the cache, so the repository stays clean. Prints
-# the path of each xen_dma.ko built; the benchmark module, xen_dma_bench.ko,
-# lies next to it.
+# Builds xen_dma.ko (W=1) against a Debian dom0 kernel's own headers. The
+# objects go to a copy of the sources in the cache, so the repository stays
+# clean. Prints the path of each xen_dma.ko built; the benchmark module,
+# xen_dma_bench.ko, lies next to it, and a file "kernel" names the kernel.
 #
-# usage: modules-debian.sh ARCH...   (x86_64, arm64)
+# usage: modules-debian.sh [STACK:]ARCH...
+#   STACK: deb12 (default: Debian 12's 6.1), deb13 (Debian 13's 6.12) or
+#   newest (the newest Linux for Debian 13); see debian-headers.sh
+#   ARCH: x86_64 or arm64 (cross-built)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-for arch in "$@"; do
-	kdir=$("$XEN_DMA_TOP/scripts/debian-headers.sh" "$arch")
-	out=$XEN_DMA_CACHE/module-$arch
-	mkdir -p "$out"
+for target in "$@"; do
+	arch=${target#*:}
+	stack=deb12
+	[ "$target" = "$arch" ] || stack=${target%%:*}
+	read -r root kdir < <("$XEN_DMA_TOP/scripts/debian-headers.sh" "$stack" "$arch")
+	[ -n "${kdir:-}" ] || die "no headers for $target"
+	if [ "$stack" = deb12 ]; then
+		out=$XEN_DMA_CACHE/module-$arch
+	else
+		out=$XEN_DMA_CACHE/module-$stack-$arch
+	fi
 	case "$arch" in
 	arm64)	cross=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) ;;
 	*)	cross=() ;;
 	esac
-	# One build per arch at a time; the finished module is then copied
+	# The build sees the sources at $src; outside the host, inside the root.
+	if [ "$root" = / ]; then
+		src=$out/src
+		run=()
+	else
+		src=/build/xen-dma-$stack-$arch
+		run=(chroot "$root")
+		mountpoint -q "$root/proc" || mount --bind /proc "$root/proc"
+	fi
+	mkdir -p "$out" "${root%/}$src"
+	# One build per target at a time; the finished module is then copied
 	# whole, so a reader never sees one half-written or from another tree.
 	(
 		flock 9
 		rsync -a --delete --exclude .git --exclude '*.o' --exclude '*.ko' \
 			--exclude '*.cmd' --exclude '*.mod*' --exclude Module.symvers \
 			--exclude modules.order \
-			"$XEN_DMA_TOP/" "$out/src/"
-		make -s -C "$kdir" M="$out/src" CONFIG_XEN_DMA=m \
-			CONFIG_XEN_DMA_BENCH=m "${cross[@]}" modules >&2
+			"$XEN_DMA_TOP/" "${root%/}$src/"
+		"${run[@]}" make -s -C "$kdir" M="$src" CONFIG_XEN_DMA=m \
+			CONFIG_XEN_DMA_BENCH=m W=1 "${cross[@]}" modules >&2
 		for ko in xen_dma xen_dma_bench; do
-			cp "$out/src/$ko.ko" "$out/$ko.ko.tmp"
+			cp "${root%/}$src/$ko.ko" "$out/$ko.ko.tmp"
 			mv "$out/$ko.ko.tmp" "$out/$ko.ko"
 		done
+		basename "$kdir" | sed 's/^linux-headers-//' >"$out/kernel"
 	) 9>"$out/.lock"
+	log "built against Linux $(cat "$out/kernel") ($stack)"
 	echo "$out/xen_dma.ko"
 done

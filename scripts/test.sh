@@ -8,14 +8,19 @@
 #
 # usage: test.sh [JOB...]
 #   jobs: kunit-x86_64 kunit-arm64 check module-x86_64 module-arm64
-#         dom0-x86_64 dom0-arm64 (default: all)
+#         module-deb13-x86_64 module-deb13-arm64 module-newest-x86_64
+#         module-newest-arm64 dom0-x86_64 dom0-arm64 (default: all)
+#   module-<arch> builds against Debian 12's 6.1, module-deb13-<arch> against
+#   Debian 13's 6.12, module-newest-<arch> against the newest Linux for
+#   Debian 13 (scripts/debian-headers.sh); each line names the kernel.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 jobs=("$@")
 [ ${#jobs[@]} -gt 0 ] ||
 	jobs=(kunit-x86_64 kunit-arm64 check module-x86_64 module-arm64
-	      dom0-x86_64 dom0-arm64)
+	      module-deb13-x86_64 module-deb13-arm64 module-newest-x86_64
+	      module-newest-arm64 dom0-x86_64 dom0-arm64)
 
 "$XEN_DMA_TOP/scripts/install-deps.sh" kunit
 "$XEN_DMA_TOP/scripts/prepare-ksrc.sh"
@@ -33,11 +38,14 @@ for job in "${jobs[@]}"; do
 	kunit-x86_64|kunit-arm64)
 		"$XEN_DMA_TOP/scripts/kunit.sh" "${job#kunit-}" "$results" ||
 			echo "$job 0 1 0" >>"$results" ;;
-	module-x86_64|module-arm64)
-		# The module as users build it: Debian 12's dom0 headers.
-		if "$XEN_DMA_TOP/scripts/modules-debian.sh" "${job#module-}" \
+	module-*)
+		# The module as users build it, W=1: a Debian kernel's headers.
+		target=${job#module-}
+		case "$target" in *-*) target=${target%-*}:${target##*-} ;; esac
+		out=$XEN_DMA_CACHE/${job}
+		if "$XEN_DMA_TOP/scripts/modules-debian.sh" "$target" \
 			>"$XEN_DMA_CACHE/logs/$job.log" 2>&1; then
-			echo "$job 1 0 0" >>"$results"
+			echo "$job:linux-$(cat "$out/kernel") 1 0 0" >>"$results"
 		else
 			tail -n 20 "$XEN_DMA_CACHE/logs/$job.log" >&2
 			echo "$job 0 1 0" >>"$results"
@@ -58,7 +66,7 @@ done
 
 echo
 echo "results (logs in $XEN_DMA_CACHE/logs):"
-awk '{ printf "  %-40s %4d passed, %d failed, %d skipped\n", $1, $2, $3, $4 }' "$results"
+awk '{ printf "  %-46s %4d passed, %d failed, %d skipped\n", $1, $2, $3, $4 }' "$results"
 read -r passed failed skipped < <(awk '{ p += $2; f += $3; s += $4 }
 	END { print p + 0, f + 0, s + 0 }' "$results")
 log "wall time $((SECONDS - start)) s"

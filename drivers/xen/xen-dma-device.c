@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xen-dma devices: installs xen_dma_map_ops on a device with the mode the
+ * xen-dma devices: installs xen-dma's ops on a device with the mode the
  * policy gives it, and takes them off again.
  *
  * Each device gets its own copy of the ops inside its context, so the ops
@@ -16,6 +16,7 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 
+#include <xen/xen-dma-compat.h>
 #include <xen/xen-dma-device.h>
 
 /**
@@ -148,7 +149,18 @@ static bool dma_layout_supported(struct device *dev)
 		return false;
 	}
 #endif
+	if (xen_dma_compat_ops_bypassed(dev)) {
+		dev_err(dev, "xen_dma: device uses Linux's IOMMU DMA code, which the DMA core calls instead of any ops; not supported\n");
+		return false;
+	}
 	return true;
+}
+
+/* Our ops on @dev, and the DMA core told so. */
+static void install_our_ops(struct xen_dma_device *xdev)
+{
+	set_dma_ops(xdev->dev, &xdev->ops);
+	xen_dma_compat_ops_installed(xdev->dev);
 }
 
 static struct xen_dma_device *backend_find_locked(struct xen_dma_backend *backend,
@@ -197,7 +209,7 @@ struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
 
 	policy = xen_dma_policy_choose(&backend->features, backend->forced_mode);
 	/* The ops are const once made: give them their value at allocation. */
-	xdev = kmemdup(&(struct xen_dma_device){ .ops = xen_dma_map_ops },
+	xdev = kmemdup(&(struct xen_dma_device){ .ops = *xen_dma_ops_template() },
 		       sizeof(*xdev), GFP_KERNEL);
 	if (!xdev)
 		return ERR_PTR(-ENOMEM);
@@ -224,7 +236,7 @@ struct xen_dma_device *xen_dma_device_attach(struct xen_dma_backend *backend,
 	xdev->space = space;
 	xdev->pool = pool;
 	xdev->saved_ops = dev->dma_ops;
-	set_dma_ops(dev, &xdev->ops);
+	install_our_ops(xdev);
 	list_add_tail(&xdev->node, &backend->devices);
 	mutex_unlock(&backend->lock);
 
@@ -292,7 +304,7 @@ bool xen_dma_device_claim_ops(struct xen_dma_backend *backend,
 			dev_err(dev, "xen_dma: device is not DMA-coherent: left with its own DMA ops\n");
 	} else if (xdev && dev->dma_ops != &xdev->ops) {
 		xdev->saved_ops = dev->dma_ops;
-		set_dma_ops(dev, &xdev->ops);
+		install_our_ops(xdev);
 		replaced = true;
 	}
 	mutex_unlock(&backend->lock);

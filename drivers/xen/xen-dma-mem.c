@@ -22,6 +22,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 
+#include <xen/xen-dma-compat.h>
 #include <xen/xen-dma-mem.h>
 
 /**
@@ -182,7 +183,7 @@ struct page *xen_dma_mem_alloc(struct xen_dma_mem *mem,
 {
 	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_ZERO);
 	gfp |= __GFP_NOWARN;
-	if (order > MAX_ORDER - 1) {
+	if (order > XEN_DMA_MAX_PAGE_ORDER) {
 		*err = -E2BIG;
 		return NULL;
 	}

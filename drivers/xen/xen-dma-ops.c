@@ -34,8 +34,23 @@
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 
+#include <xen/xen-dma-compat.h>
 #include <xen/xen-dma-device.h>
+#include <xen/xen-dma-ops.h>
 #include <xen/xen-dma-xen.h>
+
+/*
+ * Whether @dev reaches [@bus, @bus + @size). Not dma_capable(): from 7.3
+ * that also asks whether the memory must be unencrypted, through a symbol
+ * x86 does not export, and no Xen domain that runs xen-dma is a
+ * confidential guest.
+ */
+static __always_inline bool reaches(struct device *dev, dma_addr_t bus,
+				    size_t size)
+{
+	return bus + size - 1 >= bus &&
+	       bus + size - 1 <= xen_dma_streaming_limit(dev);
+}
 
 /*
  * Direct mode: devices see guest-physical addresses. Counting mappings of
@@ -51,7 +66,7 @@ static __always_inline bool map_direct(struct xen_dma_device *xdev,
 	if (unlikely(is_zone_device_page(pfn_to_page(PHYS_PFN(phys)))))
 		this_cpu_inc(xdev->stats->foreign);
 	*bus = phys;
-	return dma_capable(xdev->dev, phys, size, true);
+	return reaches(xdev->dev, phys, size);
 }
 
 /*
@@ -81,7 +96,7 @@ static bool map_translated(struct xen_dma_device *xdev, phys_addr_t phys,
 	if (!range.contiguous)
 		return false;
 	*bus = range.bus;
-	return dma_capable(xdev->dev, range.bus, size, true) &&
+	return reaches(xdev->dev, range.bus, size) &&
 	       !crosses_boundary_on_bus(xdev->dev, phys, range.bus, size);
 }
 
@@ -155,8 +170,7 @@ static int map_one(struct xen_dma_device *xdev, phys_addr_t phys, size_t size,
 		ret = xen_dma_pool_map(xdev->pool, xdev->dev, phys, size, bus);
 		if (ret == -ENOSPC &&
 		    !xen_dma_pool_serves_mask(xdev->pool,
-					      min_not_zero(dma_get_mask(xdev->dev),
-							   xdev->dev->bus_dma_limit)))
+					      xen_dma_streaming_limit(xdev->dev)))
 			ret = -ERANGE;
 		if (ret)
 			goto fail;
@@ -188,28 +202,94 @@ static void sync_one(struct device *dev, dma_addr_t bus, size_t size,
 		xen_dma_pool_sync(pool, dev, bus, size, dir, for_cpu);
 }
 
-static dma_addr_t xen_dma_map_page(struct device *dev, struct page *page,
-				   unsigned long offset, size_t size,
-				   enum dma_data_direction dir,
-				   unsigned long attrs)
+/* MMIO is never bounced: it must be reachable as it is, or not at all. */
+static dma_addr_t map_mmio(struct xen_dma_device *xdev, phys_addr_t phys,
+			   size_t size, unsigned long attrs)
 {
+	struct device *dev = xdev->dev;
+	struct xen_dma_bus_range range;
+	dma_addr_t bus = phys;
+
+	if (!size)
+		goto fail;
+	if (xdev->policy.mode != XEN_DMA_MODE_DIRECT) {
+		xen_dma_map_range(xdev->backend->hooks, phys, size, &range);
+		if (!range.contiguous)
+			goto fail;
+		bus = range.bus;
+	}
+	if (!reaches(dev, bus, size))
+		goto fail;
+	this_cpu_inc(xdev->stats->maps);
+	return bus;
+
+fail:
+	this_cpu_inc(xdev->stats->failures);
+	if (!(attrs & DMA_ATTR_NO_WARN))
+		dev_warn_ratelimited(dev,
+				     "xen_dma: cannot map %zu bytes of MMIO at %pa for DMA\n",
+				     size, &phys);
+	return DMA_MAPPING_ERROR;
+}
+
+/**
+ * xen_dma_op_map() - the map_page, map_resource or map_phys operation
+ * @dev: the device
+ * @phys: the buffer's physical address
+ * @size: its length
+ * @dir: the direction (bounced buffers are copied in whatever it is)
+ * @attrs: DMA attributes
+ * @mmio: @phys is MMIO (map_resource, or %DMA_ATTR_MMIO): translated but
+ *	never bounced, and no struct page is looked at
+ *
+ * Return: the bus address, or %DMA_MAPPING_ERROR.
+ */
+dma_addr_t xen_dma_op_map(struct device *dev, phys_addr_t phys, size_t size,
+			  enum dma_data_direction dir, unsigned long attrs,
+			  bool mmio)
+{
+	struct xen_dma_device *xdev = to_xen_dma_device(dev);
 	dma_addr_t bus;
 
-	if (map_one(to_xen_dma_device(dev), page_to_phys(page) + offset, size,
-		    attrs, &bus))
+	if (unlikely(mmio))
+		return map_mmio(xdev, phys, size, attrs);
+	if (map_one(xdev, phys, size, attrs, &bus))
 		return DMA_MAPPING_ERROR;
 	return bus;
 }
 
-static void xen_dma_unmap_page(struct device *dev, dma_addr_t bus, size_t size,
-			       enum dma_data_direction dir, unsigned long attrs)
+/**
+ * xen_dma_op_unmap() - the unmap_page, unmap_resource or unmap_phys operation
+ * @dev: the device
+ * @bus: what xen_dma_op_map() returned
+ * @size: the size mapped
+ * @dir: the direction mapped
+ * @attrs: %DMA_ATTR_SKIP_CPU_SYNC skips the copy back of a bounced mapping
+ * @mmio: the mapping was of MMIO: nothing to undo
+ */
+void xen_dma_op_unmap(struct device *dev, dma_addr_t bus, size_t size,
+		      enum dma_data_direction dir, unsigned long attrs,
+		      bool mmio)
 {
-	unmap_one(to_xen_dma_device(dev), bus, size, dir, attrs);
+	struct xen_dma_device *xdev = to_xen_dma_device(dev);
+
+	if (unlikely(mmio))
+		this_cpu_inc(xdev->stats->unmaps);
+	else
+		unmap_one(xdev, bus, size, dir, attrs);
 }
 
-static void xen_dma_unmap_sg(struct device *dev, struct scatterlist *sgl,
-			     int nents, enum dma_data_direction dir,
-			     unsigned long attrs)
+/**
+ * xen_dma_op_unmap_sg() - the unmap_sg operation
+ * @dev: the device
+ * @sgl: the list map_sg mapped
+ * @nents: the number of entries passed to map_sg
+ * @dir: the direction mapped
+ * @attrs: %DMA_ATTR_SKIP_CPU_SYNC skips copying bounced entries back
+ */
+void xen_dma_op_unmap_sg(struct device *dev, struct scatterlist *sgl,
+			 int nents, enum dma_data_direction dir,
+			 unsigned long attrs)
 {
 	struct xen_dma_device *xdev = to_xen_dma_device(dev);
 	struct scatterlist *sg;
@@ -232,9 +312,20 @@ static int sg_error(int err)
 	}
 }
 
-static int xen_dma_map_sg(struct device *dev, struct scatterlist *sgl,
-			  int nents, enum dma_data_direction dir,
-			  unsigned long attrs)
+/**
+ * xen_dma_op_map_sg() - the map_sg operation: each entry mapped alone
+ * @dev: the device
+ * @sgl: the list
+ * @nents: its entries
+ * @dir: the direction
+ * @attrs: DMA attributes
+ *
+ * Return: @nents, or -ENOMEM (pool full), -EIO (nothing below the mask) or
+ *	-EINVAL, as dma_map_sgtable() documents; nothing stays mapped on failure.
+ */
+int xen_dma_op_map_sg(struct device *dev, struct scatterlist *sgl,
+		      int nents, enum dma_data_direction dir,
+		      unsigned long attrs)
 {
 	struct xen_dma_device *xdev = to_xen_dma_device(dev);
 	struct scatterlist *sg;
@@ -250,20 +341,34 @@ static int xen_dma_map_sg(struct device *dev, struct scatterlist *sgl,
 	return nents;
 
 unwind:
-	xen_dma_unmap_sg(dev, sgl, i, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+	xen_dma_op_unmap_sg(dev, sgl, i, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
 	return sg_error(ret);
 }
 
-static void xen_dma_sync_single_for_cpu(struct device *dev, dma_addr_t bus,
-					size_t size,
-					enum dma_data_direction dir)
+/**
+ * xen_dma_op_sync_single_for_cpu() - copy a bounced range out, if bounced
+ * @dev: the device
+ * @bus: any address inside a mapping
+ * @size: bytes from @bus on
+ * @dir: the direction mapped
+ */
+void xen_dma_op_sync_single_for_cpu(struct device *dev, dma_addr_t bus,
+				    size_t size,
+				    enum dma_data_direction dir)
 {
 	sync_one(dev, bus, size, dir, true);
 }
 
-static void xen_dma_sync_single_for_device(struct device *dev, dma_addr_t bus,
-					   size_t size,
-					   enum dma_data_direction dir)
+/**
+ * xen_dma_op_sync_single_for_device() - copy a bounced range in, if bounced
+ * @dev: the device
+ * @bus: any address inside a mapping
+ * @size: bytes from @bus on
+ * @dir: the direction mapped
+ */
+void xen_dma_op_sync_single_for_device(struct device *dev, dma_addr_t bus,
+				       size_t size,
+				       enum dma_data_direction dir)
 {
 	sync_one(dev, bus, size, dir, false);
 }
@@ -278,16 +383,30 @@ static void sync_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		sync_one(dev, sg->dma_address, sg_dma_len(sg), dir, for_cpu);
 }
 
-static void xen_dma_sync_sg_for_cpu(struct device *dev,
-				    struct scatterlist *sgl, int nents,
-				    enum dma_data_direction dir)
+/**
+ * xen_dma_op_sync_sg_for_cpu() - xen_dma_op_sync_single_for_cpu() for each entry
+ * @dev: the device
+ * @sgl: the list
+ * @nents: its mapped entries
+ * @dir: the direction mapped
+ */
+void xen_dma_op_sync_sg_for_cpu(struct device *dev,
+				struct scatterlist *sgl, int nents,
+				enum dma_data_direction dir)
 {
 	sync_sg(dev, sgl, nents, dir, true);
 }
 
-static void xen_dma_sync_sg_for_device(struct device *dev,
-				       struct scatterlist *sgl, int nents,
-				       enum dma_data_direction dir)
+/**
+ * xen_dma_op_sync_sg_for_device() - xen_dma_op_sync_single_for_device() for each entry
+ * @dev: the device
+ * @sgl: the list
+ * @nents: its mapped entries
+ * @dir: the direction mapped
+ */
+void xen_dma_op_sync_sg_for_device(struct device *dev,
+				   struct scatterlist *sgl, int nents,
+				   enum dma_data_direction dir)
 {
 	sync_sg(dev, sgl, nents, dir, false);
 }
@@ -347,38 +466,86 @@ static void free_coherent_counted(struct device *dev, size_t size,
 	this_cpu_dec(xdev->stats->coherent);
 }
 
-static void *xen_dma_alloc(struct device *dev, size_t size,
-			   dma_addr_t *dma_handle, gfp_t gfp,
-			   unsigned long attrs)
+/**
+ * xen_dma_op_alloc() - the alloc operation: zeroed coherent memory
+ * @dev: the device
+ * @size: bytes
+ * @dma_handle: set to the bus address
+ * @gfp: allocation flags; zone modifiers are ignored
+ * @attrs: DMA attributes
+ *
+ * Return: the kernel address, or NULL.
+ */
+void *xen_dma_op_alloc(struct device *dev, size_t size,
+		       dma_addr_t *dma_handle, gfp_t gfp,
+		       unsigned long attrs)
 {
 	struct page *page = alloc_coherent_counted(dev, size, gfp, dma_handle);
 
 	return page ? page_address(page) : NULL;
 }
 
-static void xen_dma_free(struct device *dev, size_t size, void *vaddr,
-			 dma_addr_t dma_handle, unsigned long attrs)
+/**
+ * xen_dma_op_free() - give back what xen_dma_op_alloc() gave
+ * @dev: the device
+ * @size: the size allocated
+ * @vaddr: the kernel address
+ * @dma_handle: the bus address
+ * @attrs: DMA attributes
+ */
+void xen_dma_op_free(struct device *dev, size_t size, void *vaddr,
+		     dma_addr_t dma_handle, unsigned long attrs)
 {
 	free_coherent_counted(dev, size, virt_to_page(vaddr));
 }
 
-static struct page *xen_dma_alloc_pages(struct device *dev, size_t size,
-					dma_addr_t *dma_handle,
-					enum dma_data_direction dir, gfp_t gfp)
+/**
+ * xen_dma_op_alloc_pages() - the alloc_pages operation: xen_dma_op_alloc() as pages
+ * @dev: the device
+ * @size: bytes
+ * @dma_handle: set to the bus address
+ * @dir: the direction it will be used in (no effect: memory is coherent)
+ * @gfp: allocation flags
+ *
+ * Return: the first page, or NULL.
+ */
+struct page *xen_dma_op_alloc_pages(struct device *dev, size_t size,
+				    dma_addr_t *dma_handle,
+				    enum dma_data_direction dir, gfp_t gfp)
 {
 	return alloc_coherent_counted(dev, size, gfp, dma_handle);
 }
 
-static void xen_dma_free_pages(struct device *dev, size_t size,
-			       struct page *page, dma_addr_t dma_handle,
-			       enum dma_data_direction dir)
+/**
+ * xen_dma_op_free_pages() - give back what xen_dma_op_alloc_pages() gave
+ * @dev: the device
+ * @size: the size allocated
+ * @page: the first page
+ * @dma_handle: the bus address
+ * @dir: the direction given at allocation
+ */
+void xen_dma_op_free_pages(struct device *dev, size_t size,
+			   struct page *page, dma_addr_t dma_handle,
+			   enum dma_data_direction dir)
 {
 	free_coherent_counted(dev, size, page);
 }
 
-static int xen_dma_mmap(struct device *dev, struct vm_area_struct *vma,
-			void *cpu_addr, dma_addr_t dma_addr, size_t size,
-			unsigned long attrs)
+/**
+ * xen_dma_op_mmap() - map coherent memory into user space
+ * @dev: the device
+ * @vma: the user mapping
+ * @cpu_addr: the kernel address xen_dma_op_alloc() gave
+ * @dma_addr: its bus address
+ * @size: the size allocated
+ * @attrs: DMA attributes
+ *
+ * Return: 0, -ENXIO when @vma reaches past the buffer, or remap_pfn_range()'s
+ *	error.
+ */
+int xen_dma_op_mmap(struct device *dev, struct vm_area_struct *vma,
+		    void *cpu_addr, dma_addr_t dma_addr, size_t size,
+		    unsigned long attrs)
 {
 	unsigned long nr_pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	unsigned long user_pages = vma_pages(vma);
@@ -390,9 +557,20 @@ static int xen_dma_mmap(struct device *dev, struct vm_area_struct *vma,
 			       user_pages << PAGE_SHIFT, vma->vm_page_prot);
 }
 
-static int xen_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
-			       void *cpu_addr, dma_addr_t dma_addr, size_t size,
-			       unsigned long attrs)
+/**
+ * xen_dma_op_get_sgtable() - describe coherent memory as a one-entry sg table
+ * @dev: the device
+ * @sgt: the table to fill
+ * @cpu_addr: the kernel address xen_dma_op_alloc() gave
+ * @dma_addr: its bus address
+ * @size: the size allocated
+ * @attrs: DMA attributes
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int xen_dma_op_get_sgtable(struct device *dev, struct sg_table *sgt,
+			   void *cpu_addr, dma_addr_t dma_addr, size_t size,
+			   unsigned long attrs)
 {
 	int ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
 
@@ -401,45 +579,15 @@ static int xen_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
 	return ret;
 }
 
-/* MMIO is never bounced: it must be reachable as it is, or not at all. */
-static dma_addr_t xen_dma_map_resource(struct device *dev, phys_addr_t phys,
-				       size_t size, enum dma_data_direction dir,
-				       unsigned long attrs)
-{
-	struct xen_dma_device *xdev = to_xen_dma_device(dev);
-	struct xen_dma_bus_range range;
-	dma_addr_t bus = phys;
-
-	if (!size)
-		goto fail;
-	if (xdev->policy.mode != XEN_DMA_MODE_DIRECT) {
-		xen_dma_map_range(xdev->backend->hooks, phys, size, &range);
-		if (!range.contiguous)
-			goto fail;
-		bus = range.bus;
-	}
-	if (!dma_capable(dev, bus, size, false))
-		goto fail;
-	this_cpu_inc(xdev->stats->maps);
-	return bus;
-
-fail:
-	this_cpu_inc(xdev->stats->failures);
-	if (!(attrs & DMA_ATTR_NO_WARN))
-		dev_warn_ratelimited(dev,
-				     "xen_dma: cannot map %zu bytes of MMIO at %pa for DMA\n",
-				     size, &phys);
-	return DMA_MAPPING_ERROR;
-}
-
-static void xen_dma_unmap_resource(struct device *dev, dma_addr_t bus,
-				   size_t size, enum dma_data_direction dir,
-				   unsigned long attrs)
-{
-	this_cpu_inc(to_xen_dma_device(dev)->stats->unmaps);
-}
-
-static int xen_dma_supported(struct device *dev, u64 mask)
+/**
+ * xen_dma_op_supported() - the dma_supported operation
+ * @dev: the device
+ * @mask: the mask a driver asks for
+ *
+ * Return: 1 when the device's pool has a segment below @mask, so that
+ *	whatever must bounce can; else 0.
+ */
+int xen_dma_op_supported(struct device *dev, u64 mask)
 {
 	return xen_dma_pool_serves_mask(to_xen_dma_device(dev)->pool, mask);
 }
@@ -463,11 +611,17 @@ static u64 unbounced_top(struct xen_dma_device *xdev)
 	}
 }
 
-/*
+/**
+ * xen_dma_op_get_required_mask() - the mask with which nothing needs to bounce
+ * @dev: the device
+ *
  * The mask that avoids bounces. Without it the DMA core answers 32 bits,
  * and drivers that trust it would bounce what needs no bounce.
+ *
+ * Return: the top guest frame (direct), the top machine frame (translate),
+ *	the pool's limit (bounce).
  */
-static u64 xen_dma_get_required_mask(struct device *dev)
+u64 xen_dma_op_get_required_mask(struct device *dev)
 {
 	struct xen_dma_device *xdev = to_xen_dma_device(dev);
 	u64 top = unbounced_top(xdev);
@@ -477,17 +631,23 @@ static u64 xen_dma_get_required_mask(struct device *dev)
 	return DMA_BIT_MASK(fls64(top));
 }
 
-/*
+/**
+ * xen_dma_op_max_mapping_size() - the largest mapping that is sure to succeed
+ * @dev: the device
+ *
  * Only a mapping that may bounce is bounded by the pool's segment. In
  * direct mode that is one the device cannot reach, which cannot happen
  * when its limit covers every guest frame there is and ever will be:
  * grants are mapped after load, above RAM (unpopulated memory), so the top
  * read at load is not enough; the whole physical address space is.
+ *
+ * Return: what fits one bounce segment; unlimited in direct mode for a
+ *	device that reaches every guest frame.
  */
-static size_t xen_dma_max_mapping_size(struct device *dev)
+size_t xen_dma_op_max_mapping_size(struct device *dev)
 {
 	struct xen_dma_device *xdev = to_xen_dma_device(dev);
-	u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
+	u64 limit = xen_dma_streaming_limit(dev);
 	u64 space = DMA_BIT_MASK(MAX_PHYSMEM_BITS);
 
 	if (xdev->policy.mode == XEN_DMA_MODE_DIRECT && limit >= space &&
@@ -495,54 +655,3 @@ static size_t xen_dma_max_mapping_size(struct device *dev)
 		return SIZE_MAX;
 	return xen_dma_pool_max_mapping_size(xdev->pool, dev);
 }
-
-/**
- * DOC: xen_dma_map_ops
- *
- * The template each attached device gets a copy of. Its members:
- *
- * - map_page: bus address of a page range, bounced when the mode needs it
- * - unmap_page: copy a bounced FROM_DEVICE/BIDIRECTIONAL mapping back
- *   (unless %DMA_ATTR_SKIP_CPU_SYNC) and free its slots
- * - map_sg: map_page for each entry; on failure nothing stays mapped
- * - unmap_sg: unmap_page for each entry
- * - sync_single_for_cpu: copy a bounced range out (FROM_DEVICE, BIDIRECTIONAL)
- * - sync_single_for_device: copy a bounced range in (TO_DEVICE, BIDIRECTIONAL)
- * - sync_sg_for_cpu: sync_single_for_cpu for each entry
- * - sync_sg_for_device: sync_single_for_device for each entry
- * - alloc: zeroed coherent memory, bus-contiguous below the coherent mask,
- *   from xen-dma-mem.c in the device's bus space
- * - free: give back what alloc gave
- * - alloc_pages: alloc, returning the pages
- * - free_pages: give back what alloc_pages gave
- * - mmap: map coherent memory into user space
- * - get_sgtable: describe coherent memory as a one-entry sg table
- * - map_resource: bus address of MMIO, never bounced
- * - unmap_resource: nothing to undo
- * - dma_supported: true when the device's pool has a segment below the mask
- * - get_required_mask: the mask with which nothing needs to bounce: the
- *   top guest frame (direct), the top machine frame (translate), the pool
- * - max_mapping_size: the largest mapping that can bounce; unlimited in
- *   direct mode for a device that reaches every guest frame
- */
-const struct dma_map_ops xen_dma_map_ops = {
-	.map_page = xen_dma_map_page,
-	.unmap_page = xen_dma_unmap_page,
-	.map_sg = xen_dma_map_sg,
-	.unmap_sg = xen_dma_unmap_sg,
-	.sync_single_for_cpu = xen_dma_sync_single_for_cpu,
-	.sync_single_for_device = xen_dma_sync_single_for_device,
-	.sync_sg_for_cpu = xen_dma_sync_sg_for_cpu,
-	.sync_sg_for_device = xen_dma_sync_sg_for_device,
-	.alloc = xen_dma_alloc,
-	.free = xen_dma_free,
-	.alloc_pages = xen_dma_alloc_pages,
-	.free_pages = xen_dma_free_pages,
-	.mmap = xen_dma_mmap,
-	.get_sgtable = xen_dma_get_sgtable,
-	.map_resource = xen_dma_map_resource,
-	.unmap_resource = xen_dma_unmap_resource,
-	.dma_supported = xen_dma_supported,
-	.get_required_mask = xen_dma_get_required_mask,
-	.max_mapping_size = xen_dma_max_mapping_size,
-};

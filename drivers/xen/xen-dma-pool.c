@@ -34,6 +34,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 
+#include <xen/xen-dma-compat.h>
 #include <xen/xen-dma-pool.h>
 
 static size_t pool_segment_size(const struct xen_dma_pool *pool)
@@ -284,7 +285,7 @@ struct xen_dma_pool *xen_dma_pool_create(struct xen_dma_mem *mem,
 	if (config->segment_shift < max_t(unsigned int, XEN_DMA_SEGMENT_SHIFT_MIN,
 					  PAGE_SHIFT) ||
 	    config->segment_shift > XEN_DMA_SEGMENT_SHIFT_MAX ||
-	    config->segment_shift - PAGE_SHIFT > MAX_ORDER - 1 ||
+	    config->segment_shift - PAGE_SHIFT > XEN_DMA_MAX_PAGE_ORDER ||
 	    !config->initial_segments ||
 	    config->initial_segments > config->max_segments ||
 	    !config->grow_percent || config->grow_percent > 100 ||
@@ -446,7 +447,7 @@ static void pool_request_init(struct pool_request *req, struct device *dev,
 	req->nr_slots = DIV_ROUND_UP(req->offset + size, XEN_DMA_SLOT_SIZE);
 	req->align_mask = align >> XEN_DMA_SLOT_SHIFT;
 	req->align_bits = (orig & min_align) >> XEN_DMA_SLOT_SHIFT;
-	req->limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
+	req->limit = xen_dma_streaming_limit(dev);
 	req->boundary = dma_get_seg_boundary(dev);
 }
 

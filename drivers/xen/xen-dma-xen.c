@@ -26,6 +26,7 @@
 #include <xen/xen.h>
 #include <asm/xen/hypercall.h>
 
+#include <xen/xen-dma-compat.h>
 #include <xen/xen-dma-xen.h>
 
 /*
@@ -167,8 +168,8 @@ void xen_dma_xen_pv_map_range(phys_addr_t phys, size_t size,
  * (4 MiB), too large for the stack, and the exchange must not sleep.
  */
 static DEFINE_SPINLOCK(xen_exchange_lock);
-static xen_pfn_t xen_exchange_frames[1UL << (MAX_ORDER - 1)];
-static struct page *xen_exchange_pages[1UL << (MAX_ORDER - 1)];
+static xen_pfn_t xen_exchange_frames[1UL << XEN_DMA_MAX_PAGE_ORDER];
+static struct page *xen_exchange_pages[1UL << XEN_DMA_MAX_PAGE_ORDER];
 
 /*
  * Unmaps @nr pages from @first (and forgets their frames in the p2m), so
@@ -229,7 +230,7 @@ static int xen_pv_make_contiguous(phys_addr_t phys, unsigned int order,
 
 	struct xen_dma_bus_range range;
 
-	if (order >= MAX_ORDER)
+	if (order > XEN_DMA_MAX_PAGE_ORDER)
 		return -E2BIG;
 	/*
 	 * Already machine-contiguous, aligned to its size as an exchanged

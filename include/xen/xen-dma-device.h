@@ -65,7 +65,7 @@ struct xen_dma_device_stats {
 
 /**
  * struct xen_dma_device - one attached device
- * @ops: this device's copy of xen_dma_map_ops; dev->dma_ops points here, so
+ * @ops: this device's copy of xen_dma_ops_template(); dev->dma_ops points here, so
  *	the ops find the context with container_of() and no lookup
  * @dev: the device
  * @backend: the backend it is attached to
@@ -90,8 +90,6 @@ struct xen_dma_device {
 	struct dentry *debugfs;
 };
 
-extern const struct dma_map_ops xen_dma_map_ops;
-
 int xen_dma_backend_init(struct xen_dma_backend *backend,
 			 const struct xen_dma_hooks *hooks,
 			 enum xen_dma_mode forced_mode,
@@ -115,7 +113,7 @@ void xen_dma_device_read_stats(struct xen_dma_device *xdev,
  * to_xen_dma_device() - the context of a device our ops are installed on
  * @dev: the device
  *
- * Return: the context; only valid inside xen_dma_map_ops.
+ * Return: the context; only valid inside xen-dma's ops.
  */
 static inline struct xen_dma_device *to_xen_dma_device(struct device *dev)
 {

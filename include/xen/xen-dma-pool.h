@@ -7,6 +7,7 @@
 #define _XEN_DMA_POOL_H
 
 #include <linux/dma-direction.h>
+#include <linux/dma-mapping.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -179,6 +180,22 @@ bool xen_dma_pool_sync(struct xen_dma_pool *pool, struct device *dev,
 size_t xen_dma_pool_max_mapping_size(struct xen_dma_pool *pool,
 				     struct device *dev);
 bool xen_dma_pool_serves_mask(struct xen_dma_pool *pool, u64 mask);
+
+/**
+ * xen_dma_streaming_limit() - the highest bus address a device's streaming
+ *	mappings may use
+ * @dev: the device
+ *
+ * The one rule for "can the device reach it", as dma-direct's
+ * dma_capable() states it for 64-bit bus addresses: its DMA mask, further
+ * limited by the bus (bus_dma_limit), if either is set.
+ *
+ * Return: the limit, inclusive.
+ */
+static inline u64 xen_dma_streaming_limit(struct device *dev)
+{
+	return min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
+}
 
 /**
  * xen_dma_pool_may_own() - could @bus be a bounced mapping of @pool?

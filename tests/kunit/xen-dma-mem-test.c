@@ -10,6 +10,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 
+#include <xen/xen-dma-compat.h>
 #include <xen/xen-dma-mem.h>
 
 #include "xen-dma-test-env.h"
@@ -77,8 +78,9 @@ static void mem_gfn_below_limit(struct kunit *test)
 						  &err));
 	KUNIT_EXPECT_EQ(test, err, -ERANGE);
 	KUNIT_EXPECT_NULL(test, xen_dma_mem_alloc(mem, XEN_DMA_SPACE_GFN,
-						  MAX_ORDER, DMA_BIT_MASK(64),
-						  GFP_KERNEL, &bus, &err));
+						  XEN_DMA_MAX_PAGE_ORDER + 1,
+						  DMA_BIT_MASK(64), GFP_KERNEL,
+						  &bus, &err));
 	KUNIT_EXPECT_EQ(test, err, -E2BIG);
 }
 
