@@ -30,13 +30,14 @@ test:
 bench:
 	scripts/bench.sh $(CASES)
 
-# A real Xen dom0 under QEMU driving an NVMe disk through the module.
+# A real Xen dom0 under QEMU driving an NVMe disk through the module:
+# Debian 13's stack, or STACK=deb12.
 demo:
-	scripts/dom0/demo.sh $(if $(ARCH),$(ARCH),x86_64)
+	XEN_DMA_STACK=$(if $(STACK),$(STACK),deb13) scripts/dom0/demo.sh $(if $(ARCH),$(ARCH),x86_64)
 
 help:
 	@echo 'make [KDIR=...]       build xen_dma.ko against KDIR'
 	@echo 'make modules-debian   build it against Debian 12 dom0 headers, x86_64 and arm64'
 	@echo 'make test             install deps, run every test, end with "N passed, N failed"'
-	@echo 'make demo [ARCH=arm64] boot a Xen dom0 under QEMU, move data through xen_dma'
+	@echo 'make demo [ARCH=arm64] [STACK=deb12] boot a Xen dom0 under QEMU, move data through xen_dma'
 	@echo 'make bench [CASES=...] time the DMA API under each ops, ratios into Documentation/'

@@ -4,8 +4,31 @@
 
 XEN_DMA_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 XEN_DMA_CACHE=${XEN_DMA_CACHE:-$HOME/.cache/xen-dma}
-# The kernel tree every KUnit build uses; the repository is linked into it.
-XEN_DMA_KSRC=${XEN_DMA_KSRC:-$XEN_DMA_CACHE/linux-source-6.1}
+# The kernel trees the KUnit builds use (prepare-ksrc.sh), one per kernel
+# series; the repository is linked into each. 6.1's also serves check.sh.
+xen_dma_ksrc() { echo "$XEN_DMA_CACHE/linux-source-$1"; }
+XEN_DMA_KSRC=${XEN_DMA_KSRC:-$(xen_dma_ksrc 6.1)}
+# The stacks dom0s are tested on, one line each: name, Xen, what it is. The
+# kernel of each is resolved by debian-headers.sh.
+#   deb12   Xen 4.17, Linux 6.1   Debian 12 (bookworm)
+#   deb13   Xen 4.20, Linux 6.12  Debian 13 (trixie)
+#   newest  Xen 4.20, the newest Linux for Debian 13 (trixie-backports)
+xen_dma_stack_xen() {
+	case "$1" in
+	deb12)		echo 4.17 ;;
+	deb13|newest)	echo 4.20 ;;
+	*)		die "unknown stack '$1' (deb12, deb13, newest)" ;;
+	esac
+}
+# xen_dma_stack_dir STACK NAME: a cache directory of that stack (Debian 12's
+# keep their historical names).
+xen_dma_stack_dir() {
+	if [ "$1" = deb12 ]; then
+		echo "$XEN_DMA_CACHE/$2"
+	else
+		echo "$XEN_DMA_CACHE/$2-$1"
+	fi
+}
 # Held around every kernel build and QEMU boot: two at once starve 2 cores.
 XEN_DMA_LOCK=${XEN_DMA_LOCK:-/tmp/xen-dma-heavy.lock}
 

@@ -4,22 +4,25 @@
 # Installs the Debian 12 packages a job needs, or, when that is not possible
 # (not root, no apt), names them and fails before anything half-runs.
 #
-# usage: install-deps.sh kunit|modules|bench
+# usage: install-deps.sh kunit|modules|bench|demo
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 pkgs_kunit="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev
 	ccache cpio kmod rsync xz-utils python3 qemu-system-x86 qemu-system-arm
-	gcc-aarch64-linux-gnu sparse shellcheck git"
+	gcc-aarch64-linux-gnu sparse shellcheck git debootstrap"
 pkgs_modules="build-essential bc bison flex libelf-dev libssl-dev kmod rsync
 	xz-utils gcc-aarch64-linux-gnu"
 pkgs_bench="$pkgs_modules cpio qemu-system-x86 qemu-system-arm python3 gnuplot-nox"
+# Debian 13's stack is fetched and built in a debootstrap'ed root.
+pkgs_demo="$pkgs_modules cpio qemu-system-x86 qemu-system-arm python3 debootstrap"
 
 case "${1:-}" in
 kunit)		want=$pkgs_kunit ;;
 modules)	want=$pkgs_modules ;;
 bench)		want=$pkgs_bench ;;
-*)		die "usage: $0 kunit|modules|bench" ;;
+demo)		want=$pkgs_demo ;;
+*)		die "usage: $0 kunit|modules|bench|demo" ;;
 esac
 
 missing=""

@@ -5,23 +5,29 @@
 # under QEMU through kunit.py and writes one "suite passed failed skipped"
 # line per expected suite to RESULTS (default: stdout).
 #
-# usage: kunit.sh x86_64|arm64 [RESULTS]
+# usage: kunit.sh [SERIES-]x86_64|arm64 [RESULTS]
+#   SERIES: the kernel, 6.1 (default) or 6.12 (prepare-ksrc.sh); lines are
+#   named kunit-ARCH:SUITE for 6.1, kunit-SERIES-ARCH:SUITE otherwise
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-arch=${1:-}
+label=${1:-}
+arch=${label##*-}
+series=6.1
+[ "$label" = "$arch" ] || series=${label%-*}
 results=${2:-/dev/stdout}
 case "$arch" in
 x86_64)	cross=() ; cc=gcc ;;
 arm64)	cross=(--cross_compile=aarch64-linux-gnu-) ; cc=aarch64-linux-gnu-gcc ;;
-*)	die "usage: $0 x86_64|arm64 [RESULTS]" ;;
+*)	die "usage: $0 [SERIES-]x86_64|arm64 [RESULTS]" ;;
 esac
+XEN_DMA_KSRC=$("$XEN_DMA_TOP/scripts/prepare-ksrc.sh" "$series")
 
-build_dir=$XEN_DMA_CACHE/kunit-$arch
+build_dir=$XEN_DMA_CACHE/kunit-$label
 logs=$XEN_DMA_CACHE/logs
 mkdir -p "$logs"
-json=$logs/kunit-$arch.json
-log=$logs/kunit-$arch.log
+json=$logs/kunit-$label.json
+log=$logs/kunit-$label.log
 rm -f "$json"
 
 export CCACHE_DIR=${CCACHE_DIR:-$XEN_DMA_CACHE/ccache}
@@ -29,7 +35,7 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 # The tree sits at one fixed path, so every clone shares the cache entries.
 export CCACHE_BASEDIR=$XEN_DMA_KSRC
 
-log "kunit $arch: building in $build_dir, log in $log"
+log "kunit $label (Linux $series): building in $build_dir, log in $log"
 start=$SECONDS
 set +e
 # One kernel build or QEMU boot at a time on this machine: take the lock.
@@ -44,11 +50,11 @@ rc=$?
 set -e
 # kunit.py's own summary of each test, without the build chatter.
 sed -n '/=====.*\[/,$p' "$log" | grep -v '^\[.*\] *$' || true
-log "kunit $arch: kunit.py exited $rc after $((SECONDS - start)) s"
+log "kunit $label: kunit.py exited $rc after $((SECONDS - start)) s"
 # A build that failed says why here, not only in the log.
 if [ "$rc" != 0 ] && ! grep -q '=====.*\[' "$log"; then
 	grep -E 'error:|Error [0-9]|ERROR:' "$log" | head -n 20 >&2 || true
 fi
 
-python3 "$XEN_DMA_TOP/scripts/kunit-results.py" "$arch" "$json" \
+python3 "$XEN_DMA_TOP/scripts/kunit-results.py" "$label" "$json" \
 	"$XEN_DMA_TOP"/tests/kunit/*.c >>"$results"

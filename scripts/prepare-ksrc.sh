@@ -1,14 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Prepares the kernel tree the KUnit builds use: Debian's linux-source-6.1,
-# unpacked once into the cache, with this repository linked in as
-# drivers/xen/xen-dma so that kbuild compiles the production files in place.
+# Prepares a kernel tree the KUnit builds use: Debian's linux-source of a
+# kernel series, unpacked once into the cache, with this repository linked
+# in as drivers/xen/xen-dma so that kbuild compiles the production files in
+# place. Prints the tree's path.
+#
+# usage: prepare-ksrc.sh [SERIES]   6.1 (Debian 12's, the default) or 6.12
+#                                   (Debian 13's, fetched in its build root)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-tarball=/usr/src/linux-source-6.1.tar.xz
-[ -f "$tarball" ] || die "$tarball missing: apt-get install linux-source-6.1"
+series=${1:-6.1}
+XEN_DMA_KSRC=$(xen_dma_ksrc "$series")
+case "$series" in
+6.1)
+	tarball=/usr/src/linux-source-6.1.tar.xz
+	[ -f "$tarball" ] || die "$tarball missing: apt-get install linux-source-6.1" ;;
+6.12)
+	root=$("$XEN_DMA_TOP/scripts/debian13-root.sh")
+	tarball=$root/usr/src/linux-source-6.12.tar.xz
+	if [ ! -f "$tarball" ] && [ ! -e "$XEN_DMA_KSRC/.xen-dma-unpacked" ]; then
+		log "fetching Debian 13's linux-source-6.12"
+		mkdir -p "$root/tmp/debs"
+		chroot "$root" sh -c 'cd /tmp/debs && apt-get -o APT::Sandbox::User=root \
+			download -qq linux-source-6.12' ||
+			die "downloading linux-source-6.12 in $root failed"
+		dpkg -x "$(ls "$root"/tmp/debs/linux-source-6.12_*_all.deb | sort -V | tail -n 1)" "$root"
+	fi ;;
+*)	die "usage: $0 [6.1|6.12]" ;;
+esac
 
 if [ ! -e "$XEN_DMA_KSRC/.xen-dma-unpacked" ]; then
 	log "unpacking $tarball into $XEN_DMA_KSRC"
@@ -25,7 +46,11 @@ fi
 # objects: drop them when the link moves (ccache makes the rebuild cheap).
 link=$XEN_DMA_KSRC/drivers/xen/xen-dma
 if [ "$(readlink "$link" 2>/dev/null)" != "$XEN_DMA_TOP" ]; then
-	rm -rf "$XEN_DMA_CACHE"/kunit-*/drivers/xen/xen-dma
+	if [ "$series" = 6.1 ]; then
+		rm -rf "$XEN_DMA_CACHE"/kunit-{x86_64,arm64}/drivers/xen/xen-dma
+	else
+		rm -rf "$XEN_DMA_CACHE/kunit-$series-"*/drivers/xen/xen-dma
+	fi
 	ln -sfn "$XEN_DMA_TOP" "$link"
 fi
 
@@ -35,3 +60,4 @@ grep -q 'drivers/xen/xen-dma/Kconfig' "$kconfig" ||
 makefile=$XEN_DMA_KSRC/drivers/xen/Makefile
 grep -q 'xen-dma/' "$makefile" ||
 	echo 'obj-y += xen-dma/' >>"$makefile"
+echo "$XEN_DMA_KSRC"

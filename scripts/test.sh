@@ -7,9 +7,10 @@
 # anything failed, never reported, or when nothing ran at all.
 #
 # usage: test.sh [JOB...]
-#   jobs: kunit-x86_64 kunit-arm64 check module-x86_64 module-arm64
-#         module-deb13-x86_64 module-deb13-arm64 module-newest-x86_64
-#         module-newest-arm64 dom0-x86_64 dom0-arm64 (default: all)
+#   jobs: kunit-x86_64 kunit-arm64 kunit-6.12-x86_64 check module-x86_64
+#         module-arm64 module-deb13-x86_64 module-deb13-arm64 module-newest-x86_64
+#         module-newest-arm64 dom0-x86_64 dom0-arm64 dom0-deb13-x86_64
+#         dom0-deb13-arm64 dom0-newest-x86_64 dom0-newest-arm64 (default: all)
 #   module-<arch> builds against Debian 12's 6.1, module-deb13-<arch> against
 #   Debian 13's 6.12, module-newest-<arch> against the newest Linux for
 #   Debian 13 (scripts/debian-headers.sh); each line names the kernel.
@@ -18,24 +19,34 @@ set -euo pipefail
 
 jobs=("$@")
 [ ${#jobs[@]} -gt 0 ] ||
-	jobs=(kunit-x86_64 kunit-arm64 check module-x86_64 module-arm64
-	      module-deb13-x86_64 module-deb13-arm64 module-newest-x86_64
-	      module-newest-arm64 dom0-x86_64 dom0-arm64)
+	jobs=(kunit-x86_64 kunit-arm64 kunit-6.12-x86_64 check module-x86_64
+	      module-arm64 module-deb13-x86_64 module-deb13-arm64 module-newest-x86_64
+	      module-newest-arm64 dom0-x86_64 dom0-arm64 dom0-deb13-x86_64
+	      dom0-deb13-arm64 dom0-newest-x86_64 dom0-newest-arm64)
 
 "$XEN_DMA_TOP/scripts/install-deps.sh" kunit
-"$XEN_DMA_TOP/scripts/prepare-ksrc.sh"
+"$XEN_DMA_TOP/scripts/prepare-ksrc.sh" >/dev/null
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 start=$SECONDS
-# The real-dom0 cases of each arch (scripts/dom0/run.sh lists them all).
-dom0_x86_64_cases=(pv-translate pv-bounce pv-e1000e pvh-direct pvh-translate
-		   pvh-bounce pv-foreign pv-foreign-bounce pvh-foreign pv-compare)
-dom0_arm64_cases=(arm-auto arm-bounce arm-foreign)
+# dom0_cases STACK ARCH: the real-dom0 cases a dom0 job boots
+# (scripts/dom0/run.sh lists them all): every one on Debian 12's and Debian
+# 13's stacks, a smoke set with the newest kernel.
+dom0_cases() {
+	case "$1:$2" in
+	*:x86_64)	[ "$1" = newest ] && echo "pv-translate pvh-direct" ||
+			echo "pv-translate pv-bounce pv-e1000e pvh-direct pvh-translate" \
+				"pvh-bounce pv-foreign pv-foreign-bounce pvh-foreign pv-compare" ;;
+	*:arm64)	[ "$1" = newest ] && echo arm-auto ||
+			echo "arm-auto arm-bounce arm-foreign" ;;
+	esac
+}
 
 for job in "${jobs[@]}"; do
 	case "$job" in
-	kunit-x86_64|kunit-arm64)
+	kunit-*)
+		# kunit-ARCH on Linux 6.1, kunit-SERIES-ARCH on another kernel.
 		"$XEN_DMA_TOP/scripts/kunit.sh" "${job#kunit-}" "$results" ||
 			echo "$job 0 1 0" >>"$results" ;;
 	module-*)
@@ -50,13 +61,18 @@ for job in "${jobs[@]}"; do
 			tail -n 20 "$XEN_DMA_CACHE/logs/$job.log" >&2
 			echo "$job 0 1 0" >>"$results"
 		fi ;;
-	dom0-x86_64)
+	dom0-*)
 		# Real Xen dom0s under QEMU; each case adds its own line.
-		RESULTS=$results "$XEN_DMA_TOP/scripts/dom0/run.sh" \
-			"${dom0_x86_64_cases[@]}" || echo "$job 0 1 0" >>"$results" ;;
-	dom0-arm64)
-		RESULTS=$results "$XEN_DMA_TOP/scripts/dom0/run.sh" \
-			"${dom0_arm64_cases[@]}" || echo "$job 0 1 0" >>"$results" ;;
+		# dom0-ARCH: Debian 12's stack; dom0-STACK-ARCH: another one.
+		arch=${job##*-}
+		stack=${job#dom0-}
+		stack=${stack%"$arch"}
+		stack=${stack%-}
+		stack=${stack:-deb12}
+		read -r -a cases <<<"$(dom0_cases "$stack" "$arch")"
+		RESULTS=$results XEN_DMA_STACK=$stack \
+			"$XEN_DMA_TOP/scripts/dom0/run.sh" "${cases[@]}" ||
+			echo "$job 0 1 0" >>"$results" ;;
 	check)
 		"$XEN_DMA_TOP/scripts/check.sh" "$results" ||
 			echo "check 0 1 0" >>"$results" ;;

@@ -82,6 +82,49 @@ static inline void xen_dma_compat_ops_installed(struct device *dev)
 #endif
 }
 
+/*
+ * For the KUnit environment, which plays the part of the driver core and of
+ * dma-direct: a device that is cache-coherent, and one the DMA core has
+ * found needs no sync calls (what dma_setup_need_sync() concludes for a
+ * coherent device on dma-direct since 6.11). 7.x keeps both bits in
+ * dev->flags.
+ */
+static inline void xen_dma_compat_test_set_coherent(struct device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+	dev_set_dma_coherent(dev);
+#elif defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
+	dev->dma_coherent = true;
+#endif
+}
+
+static inline void xen_dma_compat_test_skip_sync(struct device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0) && defined(CONFIG_DMA_NEED_SYNC)
+	dev_set_dma_skip_sync(dev);
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0) && defined(CONFIG_DMA_NEED_SYNC)
+	dev->dma_skip_sync = true;
+#endif
+}
+
+/*
+ * Whether the DMA core would skip the device's sync calls. With
+ * CONFIG_DMA_API_DEBUG (as in the KUnit kernels) it calls them anyway, so
+ * a test must look at the flag itself.
+ */
+static inline bool xen_dma_compat_test_skips_sync(struct device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0) && defined(CONFIG_DMA_NEED_SYNC)
+	return dev_dma_skip_sync(dev);
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0) && defined(CONFIG_DMA_NEED_SYNC)
+	return dev->dma_skip_sync;
+#else
+	return false;
+#endif
+}
+
 /* The dma_map_ops each attached device copies (xen-dma-compat.c). */
 const struct dma_map_ops *xen_dma_ops_template(void);
 

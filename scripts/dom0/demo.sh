@@ -1,12 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make demo`: boots real Xen 4.17 with Debian's kernel as its x86 PV dom0
-# under QEMU, loads xen_dma on the (emulated) NVMe disk, writes and reads
-# back 64 MiB through it, and explains what happened in plain words.
-# Exits 0 when everything checked out.
+# `make demo`: installs what it needs, boots Debian's Xen with Debian's
+# kernel as its x86 PV dom0 under QEMU, loads xen_dma on the (emulated) NVMe
+# disk, writes and reads back 64 MiB through it, and explains what happened
+# in plain words. Exits 0 when everything checked out; otherwise says why on
+# the terminal.
 #
 # usage: demo.sh [x86_64|arm64]   (arm64: an Arm64 dom0 with a virtio-blk disk)
+#   env XEN_DMA_STACK  deb13 (default: Debian 13, Xen 4.20, Linux 6.12) or
+#                      deb12 (Debian 12, Xen 4.17, Linux 6.1)
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../common.sh
 . "$(dirname "$0")/../common.sh"
@@ -17,17 +20,25 @@ arm64)	case=arm-demo ;;
 *)	die "usage: $0 [x86_64|arm64]" ;;
 esac
 
+export XEN_DMA_STACK=${XEN_DMA_STACK:-deb13}
+tag=
+[ "$XEN_DMA_STACK" = deb12 ] || tag=$XEN_DMA_STACK-
+"$XEN_DMA_TOP/scripts/install-deps.sh" demo
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
-log "booting Xen + dom0 under QEMU (software emulation: about a minute)..."
-runlog=$XEN_DMA_CACHE/logs/dom0-$case.run.log
+log "booting Xen + dom0 ($XEN_DMA_STACK) under QEMU (software emulation: one to three minutes the first time)..."
+runlog=$XEN_DMA_CACHE/logs/dom0-$tag$case.run.log
 mkdir -p "$XEN_DMA_CACHE/logs"
 RESULTS=$results "$XEN_DMA_TOP/scripts/dom0/run.sh" "$case" 2>"$runlog" || true
-[ -s "$results" ] || { cat "$runlog" >&2; die "the boot did not run"; }
-logf=$XEN_DMA_CACHE/logs/dom0-$case.log
-[ -s "$logf" ] || die "no console log at $logf"
+logf=$XEN_DMA_CACHE/logs/dom0-$tag$case.log
+read -r _ passed failed _ <"$results" 2>/dev/null || true
+# Anything that kept the demo from running or passing: its cause first,
+# on the terminal, and no story around it.
+if [ ! -s "$results" ] || [ "${failed:-1}" != 0 ] || [ "${passed:-0}" = 0 ]; then
+	grep -E 'error|setup failed|FAIL' "$runlog" >&2 || tail -n 20 "$runlog" >&2
+	die "the demo failed (${failed:-?} check(s)); console log: $logf, run log: $runlog"
+fi
 con=$(tr -d '\r' <"$logf")
-read -r _ passed failed _ <"$results"
 
 # value KEY: from the NVMe's debugfs stats block in the log.
 value() { sed -n "s/^  $1: //p" <<<"$con" | head -n 1; }
@@ -147,9 +158,4 @@ grep "^XEN_DMA_RESULT $case " <<<"$con" | sed "s/^XEN_DMA_RESULT $case /    /" |
 say ""
 say "Full console log (Xen + dom0): $logf"
 say "$(grep -o 'boot wall time.*s (' "$runlog" | sed 's/ (//')"
-if [ "${failed:-1}" = 0 ] && [ "${passed:-0}" -gt 0 ]; then
-	say "RESULT: all $passed checks passed."
-	exit 0
-fi
-say "RESULT: ${failed:-?} check(s) failed (see the log above)."
-exit 1
+say "RESULT: all $passed checks passed."

@@ -9,8 +9,10 @@
 # usage: initramfs.sh ARCH [XEN_DMA_KO]
 #   ARCH        x86_64 or arm64
 #   XEN_DMA_KO  the module to put in; default: what modules-debian.sh builds
-#   env XEN_DMA_INITRAMFS  output path (default: $XEN_DMA_CACHE/dom0-ARCH/initramfs.cpio.gz,
-#                          initramfs-foreign.cpio.gz with XEN_DMA_TOOLSTACK=1)
+#   env XEN_DMA_STACK      deb12 (default), deb13 or newest (common.sh)
+#   env XEN_DMA_INITRAMFS  output path (default: initramfs.cpio.gz, or
+#                          initramfs-foreign.cpio.gz with XEN_DMA_TOOLSTACK=1,
+#                          in the stack's dom0-ARCH directory)
 #   env XEN_DMA_TOOLSTACK=1  add Xen's toolstack, the backend modules
 #                          and a domU (kernel + initramfs in /domu) for the
 #                          foreign-pages cases (scripts/dom0/toolstack.sh)
@@ -28,17 +30,18 @@ toolstack=${XEN_DMA_TOOLSTACK:-0}
 if [ "$toolstack" = 1 ]; then
 	want_mods="$want_mods xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-blkback"
 fi
+stack=${XEN_DMA_STACK:-deb12}
 ko=${2:-}
 if [ -z "$ko" ]; then
-	ko=$("$XEN_DMA_TOP/scripts/modules-debian.sh" "$arch" | tail -n 1)
+	ko=$("$XEN_DMA_TOP/scripts/modules-debian.sh" "$stack:$arch" | tail -n 1)
 fi
 [ -f "$ko" ] || die "no module at '$ko'"
 
-eval "$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" "$arch")"
+eval "$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" "$arch" "$stack")"
 suffix=
 [ "$toolstack" = 1 ] && suffix=-foreign
-out=${XEN_DMA_INITRAMFS:-$XEN_DMA_CACHE/dom0-$arch/initramfs$suffix.cpio.gz}
-stage=$XEN_DMA_CACHE/dom0-$arch/initramfs$suffix.d
+out=${XEN_DMA_INITRAMFS:-$WORK/initramfs$suffix.cpio.gz}
+stage=$WORK/initramfs$suffix.d
 src=$MODROOT/lib/modules/$KVER
 dst=$stage/lib/modules/$KVER
 rm -rf "$stage"
@@ -65,17 +68,28 @@ for f in "${!picked[@]}"; do
 	cp "$src/$f" "$dst/$f"
 done
 cp "$src"/modules.{builtin,builtin.modinfo,order} "$dst/" 2>/dev/null || true
+# Debian 13 compresses its modules (.ko.xz); busybox's modprobe may not
+# read that: store them plain, and let depmod name them so.
+find "$dst" -name '*.ko.xz' -exec xz -d {} +
 depmod -b "$stage" "$KVER"
 
 if [ "$toolstack" = 1 ]; then
-	eval "$("$XEN_DMA_TOP/scripts/dom0/toolstack.sh" "$arch")"
+	eval "$("$XEN_DMA_TOP/scripts/dom0/toolstack.sh" "$arch" "$stack")"
 	# Libraries, the toolstack's own tree, its configuration and hotplug
 	# scripts; of bash and util-linux only bash and flock.
-	for d in lib lib64 usr/lib/x86_64-linux-gnu usr/lib/aarch64-linux-gnu \
-		usr/lib/xen-4.17 etc/xen; do
+	for d in lib lib64 usr/lib64 usr/lib/x86_64-linux-gnu usr/lib/aarch64-linux-gnu \
+		"usr/lib/xen-$XENVER" etc/xen; do
 		[ -d "$TOOLROOT/$d" ] || continue
 		mkdir -p "$stage/$d"
 		cp -a "$TOOLROOT/$d/." "$stage/$d/"
+	done
+	# Debian 13's libc ships its dynamic loader under /usr only; binaries
+	# ask for it at the old path (usrmerge made that a link).
+	for ld in lib64/ld-linux-x86-64.so.2 lib/ld-linux-aarch64.so.1; do
+		if [ ! -e "$stage/$ld" ] && [ -e "$stage/usr/$ld" ]; then
+			mkdir -p "$stage/$(dirname "$ld")"
+			ln -s "/usr/$ld" "$stage/$ld"
+		fi
 	done
 	mkdir -p "$stage/usr/bin" "$stage/domu"
 	cp -a "$TOOLROOT"/usr/bin/xenstore* "$stage/usr/bin/"

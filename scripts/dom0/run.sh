@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boots Xen 4.17 with Debian's kernel as its dom0 under QEMU (TCG): an x86 PV
+# Boots Debian's Xen with Debian's kernel as its dom0 under QEMU (TCG), on
+# one stack (XEN_DMA_STACK: deb12 = Xen 4.17 + Linux 6.1, the default; deb13
+# = Xen 4.20 + Linux 6.12; newest = Xen 4.20 + the newest Linux): an x86 PV
 # dom0, an x86 PVH dom0 behind an emulated VT-d IOMMU (cases pvh-*), or an
 # Arm64 dom0 (cases arm-*). Loads xen_dma in dom0 and runs one test
 # case per boot (tests/dom0/init.sh).
@@ -11,7 +13,8 @@
 # setup (fetch, module build, initramfs) fails, so callers need not add one.
 # Exit status: 0 when every case got its line (pass or fail is in the lines),
 # non-zero only when the script itself broke before reporting.
-# Full console logs: $XEN_DMA_CACHE/logs/dom0-<case>.log
+# Full console logs: $XEN_DMA_CACHE/logs/dom0-[<stack>-]<case>.log; result
+# lines are named dom0-[<stack>-]<arch>:<case> (no stack for deb12).
 #
 # usage: run.sh [CASE...]      (default: pv-translate pv-bounce pv-e1000e)
 #   pv-translate  xen_dma on the NVMe, mode chosen from Xen's feature flags
@@ -57,6 +60,7 @@
 #   arm-demo      like arm-auto (demo.sh arm64)
 # Result lines are prefixed dom0-x86_64: or dom0-arm64: by the case's arch.
 # env:
+#   XEN_DMA_STACK         deb12 (default), deb13 or newest
 #   XEN_DMA_KO            x86_64 module to test (default: built by modules-debian.sh)
 #   XEN_DMA_KO_ARM64      arm64 module to test (same default)
 #   XEN_DMA_DOM0_TIMEOUT  seconds per boot (default 420)
@@ -69,6 +73,11 @@ set -euo pipefail
 
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(pv-translate pv-bounce pv-e1000e)
+stack=${XEN_DMA_STACK:-deb12}
+xen_dma_stack_xen "$stack" >/dev/null
+tag=
+[ "$stack" = deb12 ] || tag=$stack-
+case_log() { echo "$XEN_DMA_CACHE/logs/dom0-$tag$1.log"; }
 timeout_s=${XEN_DMA_DOM0_TIMEOUT:-420}
 # The domU's test takes about 30 s; dom0 gives up on it well before QEMU's
 # own timeout, so a stuck domU is reported with its console, not killed blind.
@@ -102,15 +111,16 @@ setup() {
 	[ "$a" = arm64 ] && qemu=qemu-system-aarch64 ko=${XEN_DMA_KO_ARM64:-}
 	command -v $qemu >/dev/null ||
 		{ why="$qemu missing (apt-get install qemu-system-x86 qemu-system-arm)"; return 1; }
-	paths=$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" "$a") ||
-		{ why="scripts/dom0/fetch.sh $a failed"; return 1; }
+	paths=$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" "$a" "$stack") ||
+		{ why="scripts/dom0/fetch.sh $a $stack failed"; return 1; }
 	eval "$paths"
-	work=$XEN_DMA_CACHE/dom0-$a
+	work=${WORK:?fetch.sh printed no WORK}
 	initrd=$work/initramfs${flavour:+-$flavour}.cpio.gz
 	if [ -z "${setup_done[$a$flavour]:-}" ]; then
 		local ts=0
 		[ "$flavour" = foreign ] && ts=1
-		XEN_DMA_TOOLSTACK=$ts "$XEN_DMA_TOP/scripts/dom0/initramfs.sh" "$a" ${ko:+"$ko"} >/dev/null ||
+		XEN_DMA_TOOLSTACK=$ts XEN_DMA_STACK=$stack \
+			"$XEN_DMA_TOP/scripts/dom0/initramfs.sh" "$a" ${ko:+"$ko"} >/dev/null ||
 			{ why="building the $a module or initramfs${flavour:+ ($flavour)} failed"; return 1; }
 		setup_done[$a$flavour]=1
 	fi
@@ -137,14 +147,14 @@ start_http() {
 # run_case CASE: one boot; appends its result line.
 run_case() {
 	local c=$1 arch why logf params net qemu disk=virtio tmo=$timeout_s flavour=
-	logf=$XEN_DMA_CACHE/logs/dom0-$c.log
+	logf=$(case_log "$c")
 	local rc secs waited pass fail faults
 	arch=$(case_arch "$c")
 	case "$c" in *-foreign*) flavour=foreign ;; esac
 	if ! setup "$arch" $flavour; then
 		log "$c: setup failed: $why"
 		echo "setup failed: $why" >"$logf"
-		echo "dom0-$arch:$c 0 1 0" >"$case_result"
+		echo "dom0-$tag$arch:$c 0 1 0" >"$case_result"
 		return 1
 	fi
 	case "$c" in
@@ -224,7 +234,7 @@ run_case() {
 			-drive "file=$img,if=none,id=d0,format=raw"
 			"${dev[@]}")
 	fi
-	log "$c: booting Xen + $arch dom0 (waiting for $lock first)"
+	log "$c: booting Xen $XENVER + $arch dom0 ($stack; waiting for $lock first)"
 	(
 		tw=$(date +%s.%N)
 		flock 9
@@ -270,7 +280,7 @@ run_case() {
 	fi
 	[ $((pass + fail)) -gt 0 ] || fail=1
 	log "$c: $pass passed, $fail failed; boot wall time $secs s (+$waited s waiting for the lock); log $logf"
-	echo "dom0-$arch:$c $pass $fail 0" >"$case_result"
+	echo "dom0-$tag$arch:$c $pass $fail 0" >"$case_result"
 }
 
 # Flakes of this QEMU TCG setup, none a check that failed, get one more
@@ -285,7 +295,8 @@ run_case() {
 #    /init dies and dom0 panics).
 # A failed check inside a finished test is never retried.
 retry_reason() {
-	local logf=$XEN_DMA_CACHE/logs/dom0-$1.log clean
+	local logf clean
+	logf=$(case_log "$1")
 	clean=$(tr -d '\r' <"$logf")
 	case "$1" in
 	*-foreign*)
@@ -319,8 +330,8 @@ for c in "${cases[@]}"; do
 	run_case "$c" || true
 	why=$(retry_reason "$c")
 	if [ -n "$why" ]; then
-		mv "$XEN_DMA_CACHE/logs/dom0-$c.log" "$XEN_DMA_CACHE/logs/dom0-$c.try1.log"
-		log "$c: $why; booting once more (first log: dom0-$c.try1.log)"
+		mv "$(case_log "$c")" "${XEN_DMA_CACHE}/logs/dom0-$tag$c.try1.log"
+		log "$c: $why; booting once more (first log: dom0-$tag$c.try1.log)"
 		run_case "$c" || true
 	fi
 	cat "$case_result" >>"${RESULTS:-/dev/stdout}"

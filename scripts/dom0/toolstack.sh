@@ -14,7 +14,7 @@
 #   TOOLROOT=...   the unpacked tree (copy lib*, usr/lib*, etc/xen, ...)
 #   DOMU_INITRD=... the domU's initramfs (cpio.gz)
 #
-# usage: toolstack.sh [x86_64|arm64]   (default x86_64)
+# usage: toolstack.sh [x86_64|arm64 [STACK]]   (default x86_64 deb12)
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../common.sh
 . "$(dirname "$0")/../common.sh"
@@ -26,17 +26,22 @@ case "$arch" in
 x86_64)	dpkg_arch=amd64 objdump=objdump extra= ;;
 # Arm's libxenguest reads device trees.
 arm64)	dpkg_arch=arm64 objdump=aarch64-linux-gnu-objdump extra=libfdt1 ;;
-*)	die "usage: $0 [x86_64|arm64]" ;;
+*)	die "usage: $0 [x86_64|arm64 [deb12|deb13|newest]]" ;;
 esac
-eval "$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" "$arch")"
-top=$XEN_DMA_CACHE/dom0-$arch/toolstack
+stack=${2:-deb12}
+XEN_DMA_DEB_STACK=$stack
+eval "$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" "$arch" "$stack")"
+top=$WORK/toolstack
 root=$top/root
 # The toolstack and every library its binaries need (objdump -p NEEDED,
 # closed over), plus bash and util-linux (flock) for the hotplug scripts.
-pkgs="xen-utils-4.17 xen-utils-common xenstore-utils libxencall1 libxenevtchn1
-libxenforeignmemory1 libxengnttab1 libxenmisc4.17 libxenstore4 libxentoollog1
+# Debian 13 renamed libext2fs2 in the 64-bit time_t transition.
+ext2fs=libext2fs2
+[ "$stack" = deb12 ] || ext2fs=libext2fs2t64
+pkgs="xen-utils-$XENVER xen-utils-common xenstore-utils libxencall1 libxenevtchn1
+libxenforeignmemory1 libxengnttab1 libxenmisc$XENVER libxenstore4 libxentoollog1
 libxenhypfs1 libxendevicemodel1 libxentoolcore1 libyajl2 libc6 libgcc-s1 bash
-util-linux libtinfo6 libncurses6 libext2fs2 liblzma5 libuuid1 libzstd1 zlib1g
+util-linux libtinfo6 libncurses6 $ext2fs liblzma5 libuuid1 libzstd1 zlib1g
 $extra"
 stamp=$top/.unpacked-$(echo "$pkgs" | md5sum | cut -c1-8)
 
@@ -47,8 +52,14 @@ if [ ! -e "$stamp" ]; then
 	for p in $pkgs; do
 		deb_unpack "$p" "$dpkg_arch" "$root"
 	done
+	# Debian 13 ships bash in /usr/bin only (usrmerge): the hotplug
+	# scripts want /bin/bash.
+	if [ ! -e "$root/bin/bash" ]; then
+		mkdir -p "$root/bin"
+		cp "$root/usr/bin/bash" "$root/bin/bash"
+	fi
 	# Every NEEDED library of the binaries used must be in the tree.
-	missing=$(for b in usr/lib/xen-4.17/bin/{xl,xenstored,xenconsoled,xen-init-dom0} \
+	missing=$(for b in usr/lib/xen-"$XENVER"/bin/{xl,xenstored,xenconsoled,xen-init-dom0} \
 		bin/bash usr/bin/flock usr/bin/xenstore; do
 			echo "$b"
 		done | cat - <(cd "$root" && find usr/lib -name 'libxen*.so*' -type f) |
@@ -78,6 +89,9 @@ for f in ${line/:/}; do
 	cp "$src/$f" "$dst/$f"
 done
 cp "$src"/modules.{builtin,builtin.modinfo,order} "$dst/" 2>/dev/null || true
+# Debian 13 compresses its modules (.ko.xz); busybox's modprobe may not
+# read that: store them plain, and let depmod name them so.
+find "$dst" -name '*.ko.xz' -exec xz -d {} +
 depmod -b "$stage" "$KVER"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -530,7 +530,10 @@ bg_log() {
 # start_toolstack: xenfs, the backend drivers' devices, xenstored,
 # xen-init-dom0 and xenconsoled (guest consoles logged to files).
 start_toolstack() {
-	export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
+	local xenbin
+	# /usr/lib/xen-<version>/bin: whichever Xen the stack ships.
+	for xenbin in /usr/lib/xen-*/bin; do :; done
+	export PATH=/bin:/sbin:/usr/bin:/usr/sbin:$xenbin
 	for m in xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd; do
 		modprobe "$m" || { result FAIL toolstack "modprobe $m failed"; return 1; }
 	done

@@ -15,6 +15,8 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
+#include <xen/xen-dma-compat.h>
+
 #include "xen-dma-test-env.h"
 
 static const enum xen_dma_mode ops_modes[] = {
@@ -586,6 +588,40 @@ static void ops_mmap_bounds(struct kunit *test)
 	dma_free_coherent(env->dev, PAGE_SIZE, cpu, bus);
 }
 
+/*
+ * A device the DMA core found needs no syncs (a coherent one on dma-direct,
+ * since 6.11) still gets its bounced data on a sync once our ops are on it:
+ * attach tells the core. Without that, dma_sync_single_for_cpu() would
+ * never reach us and the CPU would read stale memory (on a kernel without
+ * CONFIG_DMA_API_DEBUG, which calls syncs regardless: hence the flag check).
+ */
+static void ops_sync_after_skip_sync_device(struct kunit *test)
+{
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start(test, XEN_DMA_MODE_BOUNCE,
+				       XEN_DMA_MODE_BOUNCE, NULL);
+	struct device *dev = env->dev;
+	u8 *cpu = kunit_kzalloc(test, 512, GFP_KERNEL);
+	u8 *seen = kunit_kzalloc(test, 512, GFP_KERNEL);
+	dma_addr_t bus;
+
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	KUNIT_ASSERT_EQ(test, xen_dma_device_detach(env->xdev), 0);
+	xen_dma_compat_test_skip_sync(dev);
+	env->xdev = xen_dma_device_attach(&env->backend, dev);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(env->xdev));
+	KUNIT_EXPECT_FALSE(test, xen_dma_compat_test_skips_sync(dev));
+
+	bus = dma_map_single(dev, cpu, 512, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, bus));
+	KUNIT_EXPECT_TRUE(test, xen_dma_test_in_pool(env, bus));
+	device_writes(test, env, bus, seen, 512, 7);
+	dma_sync_single_for_cpu(dev, bus, 512, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_TRUE(test, xen_dma_test_check(cpu, 512, 7));
+	dma_unmap_single(dev, bus, 512, DMA_FROM_DEVICE);
+}
+
 static void ops_map_resource(struct kunit *test)
 {
 	struct xen_dma_test_env *env = start_param(test);
@@ -855,7 +891,9 @@ static void ops_sizes_and_alignment(struct kunit *test)
 	}
 
 	/* min_align_mask: the low bits of the buffer's address are kept. */
-	KUNIT_ASSERT_EQ(test, dma_set_min_align_mask(dev, SZ_4K - 1), 0);
+	dma_set_min_align_mask(dev, SZ_4K - 1);
+	KUNIT_ASSERT_EQ(test, dma_get_min_align_mask(dev),
+			(unsigned int)(SZ_4K - 1));
 	KUNIT_EXPECT_EQ(test, dma_max_mapping_size(dev), (size_t)SZ_4M - SZ_4K);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		void *cpu = buf + 3 + i * 1111;
@@ -867,10 +905,13 @@ static void ops_sizes_and_alignment(struct kunit *test)
 				(dma_addr_t)virt_to_phys(cpu) & (SZ_4K - 1));
 		dma_unmap_single(dev, bus, sizes[i], DMA_TO_DEVICE);
 	}
-	KUNIT_ASSERT_EQ(test, dma_set_min_align_mask(dev, 0), 0);
+	dma_set_min_align_mask(dev, 0);
+	KUNIT_ASSERT_EQ(test, dma_get_min_align_mask(dev), 0U);
 
 	/* A 64 KiB segment boundary is never crossed. */
-	KUNIT_ASSERT_EQ(test, dma_set_seg_boundary(dev, SZ_64K - 1), 0);
+	dma_set_seg_boundary(dev, SZ_64K - 1);
+	KUNIT_ASSERT_EQ(test, dma_get_seg_boundary(dev),
+			(unsigned long)(SZ_64K - 1));
 	for (i = 0; i < ARRAY_SIZE(boundary_bus); i++) {
 		boundary_bus[i] = dma_map_single(dev, buf + i * SZ_64K, 40000,
 						 DMA_TO_DEVICE);
@@ -977,7 +1018,9 @@ static void ops_translate_boundary_on_bus(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bus, (dma_addr_t)(bfn - 1) << XEN_DMA_FRAME_SHIFT);
 	dma_unmap_page(dev, bus, 2 * PAGE_SIZE, DMA_TO_DEVICE);
 
-	KUNIT_ASSERT_EQ(test, dma_set_seg_boundary(dev, SZ_64K - 1), 0);
+	dma_set_seg_boundary(dev, SZ_64K - 1);
+	KUNIT_ASSERT_EQ(test, dma_get_seg_boundary(dev),
+			(unsigned long)(SZ_64K - 1));
 	bus = dma_map_page(dev, pages, 0, 2 * PAGE_SIZE, DMA_TO_DEVICE);
 	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, bus));
 	KUNIT_EXPECT_TRUE(test, xen_dma_test_in_pool(env, bus));
@@ -1051,7 +1094,9 @@ static void ops_bounce_fits_with_offset(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, pages);
 	cpu = page_address(pages);
-	KUNIT_ASSERT_EQ(test, dma_set_min_align_mask(dev, SZ_4K - 1), 0);
+	dma_set_min_align_mask(dev, SZ_4K - 1);
+	KUNIT_ASSERT_EQ(test, dma_get_min_align_mask(dev),
+			(unsigned int)(SZ_4K - 1));
 	KUNIT_EXPECT_EQ(test, dma_max_mapping_size(dev), (size_t)SZ_256K - SZ_4K);
 	check_one_mapping(test, env, cpu, SZ_256K, DMA_BIDIRECTIONAL);
 	/* 2 KiB into the page: one slot more than a segment has. */
@@ -1118,8 +1163,12 @@ static void ops_bounce_boundary_with_offset(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, pages);
 	KUNIT_ASSERT_NOT_NULL(test, tiny);
 	cpu = page_address(pages);
-	KUNIT_ASSERT_EQ(test, dma_set_min_align_mask(dev, SZ_2K - 1), 0);
-	KUNIT_ASSERT_EQ(test, dma_set_seg_boundary(dev, SZ_8K - 1), 0);
+	dma_set_min_align_mask(dev, SZ_2K - 1);
+	KUNIT_ASSERT_EQ(test, dma_get_min_align_mask(dev),
+			(unsigned int)(SZ_2K - 1));
+	dma_set_seg_boundary(dev, SZ_8K - 1);
+	KUNIT_ASSERT_EQ(test, dma_get_seg_boundary(dev),
+			(unsigned long)(SZ_8K - 1));
 	/*
 	 * Slot 0 taken: the first page-aligned candidate is 4 KiB in, where
 	 * 4 KiB starting 256 bytes into the slot would end past 8 KiB.
@@ -1168,6 +1217,7 @@ static struct kunit_case xen_dma_ops_cases[] = {
 	KUNIT_CASE_PARAM(ops_skip_cpu_sync, ops_mode_gen_params),
 	KUNIT_CASE_PARAM(ops_coherent, ops_mode_gen_params),
 	KUNIT_CASE_PARAM(ops_map_resource, ops_mode_gen_params),
+	KUNIT_CASE(ops_sync_after_skip_sync_device),
 	KUNIT_CASE_PARAM(ops_required_mask, ops_mode_gen_params),
 	KUNIT_CASE(ops_translate_bounces_exactly_when_needed),
 	KUNIT_CASE(ops_direct_bounces_exactly_when_needed),

@@ -7,6 +7,8 @@
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 
+#include <xen/xen-dma-compat.h>
+
 #include "xen-dma-test-env.h"
 
 /* Small segments and room to grow, so tests reach every pool state fast. */
@@ -95,11 +97,7 @@ xen_dma_test_env_start(struct kunit *test, enum xen_dma_mode mode,
 	env->dev->dma_mask = &env->dma_mask;
 	env->dev->coherent_dma_mask = DMA_BIT_MASK(64);
 	env->dev->dma_parms = &env->parms;
-#if defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
-	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
-	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
-	env->dev->dma_coherent = true;
-#endif
+	xen_dma_compat_test_set_coherent(env->dev);
 	env->xdev = xen_dma_device_attach(&env->backend, env->dev);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(env->xdev));
 	env->mode = env->xdev->policy.mode;
