@@ -86,9 +86,10 @@ if [ "$toolstack" = 1 ]; then
 	# Debian 13's libc ships its dynamic loader under /usr only; binaries
 	# ask for it at the old path (usrmerge made that a link).
 	for ld in lib64/ld-linux-x86-64.so.2 lib/ld-linux-aarch64.so.1; do
-		if [ ! -e "$stage/$ld" ] && [ -e "$stage/usr/$ld" ]; then
+		if [ ! -e "$stage/$ld" ] && [ -e "$TOOLROOT/usr/$ld" ]; then
+			real=$(readlink -f "$TOOLROOT/usr/$ld")
 			mkdir -p "$stage/$(dirname "$ld")"
-			ln -s "/usr/$ld" "$stage/$ld"
+			ln -s "${real#"$TOOLROOT"}" "$stage/$ld"
 		fi
 	done
 	mkdir -p "$stage/usr/bin" "$stage/domu"
