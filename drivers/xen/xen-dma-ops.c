@@ -55,9 +55,11 @@ static __always_inline bool reaches(struct device *dev, dma_addr_t bus,
 /*
  * Direct mode: devices see guest-physical addresses. Counting mappings of
  * another domain's pages is for debugfs only: Linux maps grants into
- * ZONE_DEVICE pages in an auto-translated domain (xen_alloc_unpopulated_pages()),
- * and the first page of a mapping is all that is looked at, so this stays a
- * flag test; it is never used to decide anything.
+ * ZONE_DEVICE pages in an auto-translated domain when it has unpopulated
+ * address space (xen_alloc_unpopulated_pages()), and into ballooned RAM
+ * pages when not (seen on a 6.12 PVH dom0), which this does not count. The
+ * first page of a mapping is all that is looked at, so this stays a flag
+ * test; it is never used to decide anything.
  */
 static __always_inline bool map_direct(struct xen_dma_device *xdev,
 				       phys_addr_t phys, size_t size,
