@@ -31,8 +31,23 @@ verdict() {	# name, status
 
 log "checkpatch --strict on ${#sources[@]} files"
 status=0
+compat=()
+others=()
+for f in "${sources[@]}"; do
+	case "$f" in
+	*/xen-dma-compat.[ch]) compat+=("$f") ;;
+	*) others+=("$f") ;;
+	esac
+done
 "$XEN_DMA_KSRC/scripts/checkpatch.pl" --strict --no-tree --terse -q \
-	-f "${sources[@]}" >"$logs/checkpatch.log" 2>&1 || status=1
+	-f "${others[@]}" >"$logs/checkpatch.log" 2>&1 || status=1
+# The compat files are the one place that tests kernel versions, which is
+# what they are for; checkpatch's rule against it is for in-tree code.
+if [ ${#compat[@]} -gt 0 ]; then
+	"$XEN_DMA_KSRC/scripts/checkpatch.pl" --strict --no-tree --terse -q \
+		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \
+		-f "${compat[@]}" >>"$logs/checkpatch.log" 2>&1 || status=1
+fi
 cat "$logs/checkpatch.log" >&2
 verdict checkpatch "$status"
 
