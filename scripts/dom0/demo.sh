@@ -21,6 +21,7 @@ arm64)	case=arm-demo ;;
 esac
 
 export XEN_DMA_STACK=${XEN_DMA_STACK:-deb13}
+xen_dma_stack_xen "$XEN_DMA_STACK" >/dev/null
 tag=
 [ "$XEN_DMA_STACK" = deb12 ] || tag=$XEN_DMA_STACK-
 "$XEN_DMA_TOP/scripts/install-deps.sh" demo
