@@ -285,8 +285,8 @@ run_case() {
 	echo "dom0-$tag$arch:$c $pass $fail 0" >"$case_result"
 }
 
-# Flakes of this QEMU TCG setup, none a check that failed, get one more
-# boot, with the first log kept as dom0-<case>.try1.log (prints why, or
+# Flakes of this QEMU TCG setup, none a check that failed, get up to two
+# more boots, each earlier log kept as dom0-<case>.tryN.log (prints why, or
 # nothing). Each was also seen with xen_dma out of the way (a module that only
 # takes its parameters: Documentation/testing.rst, "Flakes"):
 #  - a domU that never starts or never finishes its test;
@@ -330,11 +330,13 @@ case_result=$(mktemp)
 trap 'cleanup; rm -f "$case_result"' EXIT
 for c in "${cases[@]}"; do
 	run_case "$c" || true
-	why=$(retry_reason "$c")
-	if [ -n "$why" ]; then
-		mv "$(case_log "$c")" "${XEN_DMA_CACHE}/logs/dom0-$tag$c.try1.log"
-		log "$c: $why; booting once more (first log: dom0-$tag$c.try1.log)"
+	try=1
+	# Up to two more boots: the PVH flakes hit about one boot in five.
+	while [ "$try" -le 2 ] && why=$(retry_reason "$c") && [ -n "$why" ]; do
+		mv "$(case_log "$c")" "${XEN_DMA_CACHE}/logs/dom0-$tag$c.try$try.log"
+		log "$c: $why; booting once more (earlier log: dom0-$tag$c.try$try.log)"
 		run_case "$c" || true
-	fi
+		try=$((try + 1))
+	done
 	cat "$case_result" >>"${RESULTS:-/dev/stdout}"
 done
