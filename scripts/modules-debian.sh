@@ -3,8 +3,9 @@
 #
 # Builds xen_dma.ko (W=1) against a Debian dom0 kernel's own headers. The
 # objects go to a copy of the sources in the cache, so the repository stays
-# clean. Prints the path of each xen_dma.ko built; the benchmark module,
-# xen_dma_bench.ko, lies next to it, and a file "kernel" names the kernel.
+# clean. Prints the path of each xen_dma.ko built; the test modules lie next
+# to it (xen_dma_bench.ko; on x86_64 also xen_dma_fragment.ko), and a file
+# "kernel" names the kernel.
 #
 # usage: modules-debian.sh [STACK:]ARCH...
 #   STACK: deb12 (default: Debian 12's 6.1), deb13 (Debian 13's 6.12) or
@@ -25,8 +26,10 @@ for target in "$@"; do
 		out=$XEN_DMA_CACHE/module-$stack-$arch
 	fi
 	case "$arch" in
-	arm64)	cross=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) ;;
-	*)	cross=() ;;
+	arm64)	cross=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+		kos=(xen_dma xen_dma_bench) ;;
+	*)	cross=(CONFIG_XEN_DMA_FRAGMENT=m)
+		kos=(xen_dma xen_dma_bench xen_dma_fragment) ;;
 	esac
 	# The build sees the sources at $src; outside the host, inside the root.
 	if [ "$root" = / ]; then
@@ -48,7 +51,7 @@ for target in "$@"; do
 			"$XEN_DMA_TOP/" "${root%/}$src/"
 		"${run[@]}" make -s -C "$kdir" M="$src" CONFIG_XEN_DMA=m \
 			CONFIG_XEN_DMA_BENCH=m W=1 "${cross[@]}" modules >&2
-		for ko in xen_dma xen_dma_bench; do
+		for ko in "${kos[@]}"; do
 			cp "${root%/}$src/$ko.ko" "$out/$ko.ko.tmp"
 			mv "$out/$ko.ko.tmp" "$out/$ko.ko"
 		done

@@ -38,10 +38,10 @@ start=$SECONDS
 dom0_cases() {
 	case "$1:$2" in
 	newest:x86_64)	echo "pv-translate pvh-direct pv-compare" ;;
-	deb13:x86_64)	echo "pv-translate pv-bounce pv-e1000e pvh-direct pvh-translate" \
-				"pvh-bounce pv-foreign pv-foreign-bounce pv-compare" ;;
-	*:x86_64)	echo "pv-translate pv-bounce pv-e1000e pvh-direct pvh-translate" \
-				"pvh-bounce pv-foreign pv-foreign-bounce pvh-foreign pv-compare" ;;
+	deb13:x86_64)	echo "pv-translate pv-bounce pv-e1000e pv-fragment pvh-direct" \
+				"pvh-translate pvh-bounce pv-foreign pv-foreign-bounce pv-compare" ;;
+	*:x86_64)	echo "pv-translate pv-bounce pv-e1000e pv-fragment pvh-direct" \
+				"pvh-translate pvh-bounce pv-foreign pv-foreign-bounce pvh-foreign pv-compare" ;;
 	*:arm64)	[ "$1" = newest ] && echo arm-auto ||
 			echo "arm-auto arm-bounce arm-foreign" ;;
 	esac

@@ -51,8 +51,11 @@ install -m 0755 "$BUSYBOX" "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 install -m 0755 "$XEN_DMA_TOP/tests/dom0/init.sh" "$stage/init"
 install -m 0644 "$ko" "$stage/lib/modules/xen_dma.ko"
-bench=$(dirname "$ko")/xen_dma_bench.ko
-[ ! -f "$bench" ] || install -m 0644 "$bench" "$stage/lib/modules/xen_dma_bench.ko"
+# The test modules built next to it (scripts/modules-debian.sh).
+for t in xen_dma_bench xen_dma_fragment; do
+	[ ! -f "$(dirname "$ko")/$t.ko" ] ||
+		install -m 0644 "$(dirname "$ko")/$t.ko" "$stage/lib/modules/$t.ko"
+done
 
 # Each wanted module and everything modules.dep says it needs.
 declare -A picked=()
