@@ -61,7 +61,7 @@ module_param(mb, uint, 0444);
 MODULE_PARM_DESC(mb, "MiB of dom0's memory to scramble, in 2 MiB blocks (default 128)");
 
 #define FRAG_BLOCK_ORDER	(21 - PAGE_SHIFT)
-#define FRAG_BLOCK_PAGES	(1UL << FRAG_BLOCK_ORDER)
+#define FRAG_BLOCK_PAGES	BIT(FRAG_BLOCK_ORDER)
 #define FRAG_SG_NENTS		8
 
 /*
