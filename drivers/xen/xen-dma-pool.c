@@ -7,7 +7,7 @@
  * through "ready buffers for DMA", or plain pages where devices are given
  * guest frames). A segment is cut into 2 KiB slots; a
  * mapping takes consecutive slots of one segment, so a mapping can be as
- * large as a segment: 256 KiB by default, up to 4 MiB.
+ * large as a segment: 1 MiB by default, up to 4 MiB.
  *
  * Each possible CPU owns an area: a list of segments under one spinlock. A
  * CPU allocates from its own area and borrows from the others only when its
@@ -263,20 +263,9 @@ static void pool_area_check_high_water(struct xen_dma_pool *pool,
 	}
 }
 
-/**
- * xen_dma_pool_create() - make a bounce pool
- * @mem: where each segment's memory comes from
- * @config: the pool's shape, copied
- *
- * Makes @config->initial_segments segments and spreads them over one area per
- * possible CPU.
- *
- * Context: process context; may sleep.
- * Return: the pool, or an ERR_PTR(): -ERANGE for a shape out of bounds,
- * -ENOMEM, or the error of the first segment that failed.
- */
-struct xen_dma_pool *xen_dma_pool_create(struct xen_dma_mem *mem,
-					 const struct xen_dma_pool_config *config)
+/* A pool of exactly @config's shape; see xen_dma_pool_create(). */
+static struct xen_dma_pool *pool_create(struct xen_dma_mem *mem,
+					const struct xen_dma_pool_config *config)
 {
 	struct xen_dma_pool *pool;
 	unsigned int i;
@@ -337,6 +326,47 @@ free:
 	kfree(pool->areas);
 	kfree(pool);
 	return ERR_PTR(ret);
+}
+
+/**
+ * xen_dma_pool_create() - make a bounce pool
+ * @mem: where each segment's memory comes from
+ * @config: the pool's shape, copied
+ *
+ * Makes @config->initial_segments segments and spreads them over one area per
+ * possible CPU. Where a segment's memory cannot be had (-ENOMEM: Xen has no
+ * machine extent that large left, as on a long-running host whose heap is
+ * fragmented), the segments are halved, their number doubled so the pool
+ * keeps its size, down to XEN_DMA_SEGMENT_SHIFT_FALLBACK: a pool with smaller
+ * segments maps everything but the largest buffers, no pool maps nothing.
+ * The shape made is in the pool's config.
+ *
+ * Context: process context; may sleep.
+ * Return: the pool, or an ERR_PTR(): -ERANGE for a shape out of bounds,
+ * -ENOMEM, or the error of the first segment that failed.
+ */
+struct xen_dma_pool *xen_dma_pool_create(struct xen_dma_mem *mem,
+					 const struct xen_dma_pool_config *config)
+{
+	struct xen_dma_pool_config shape = *config;
+	struct xen_dma_pool *pool;
+
+	for (;;) {
+		pool = pool_create(mem, &shape);
+		if (!IS_ERR(pool) || PTR_ERR(pool) != -ENOMEM ||
+		    shape.segment_shift <= XEN_DMA_SEGMENT_SHIFT_FALLBACK ||
+		    shape.max_segments > UINT_MAX / 2)
+			break;
+		shape.segment_shift--;
+		shape.initial_segments *= 2;
+		shape.max_segments *= 2;
+	}
+	if (!IS_ERR(pool) && shape.segment_shift != config->segment_shift)
+		pr_warn("no %lu KiB machine extents to be had: bounce segments of %lu KiB, so mappings that must bounce stop at %lu KiB\n",
+			BIT(config->segment_shift) / SZ_1K,
+			BIT(shape.segment_shift) / SZ_1K,
+			BIT(shape.segment_shift) / SZ_1K);
+	return pool;
 }
 
 /**

@@ -27,6 +27,9 @@
 #                 to 2 MiB and sg lists checked from the device's side
 #                 through Xen's m2p under swiotlb-xen (recorded), xen_dma
 #                 translate and xen_dma with 4 MiB segments; NVMe data check
+#   pv-segments   bounce segments of 256 KiB, 1 MiB and 4 MiB, translate and
+#                 bounce: the NVMe's largest request, extents Xen gave, read
+#                 rates (make bench; its numbers in Documentation/performance.rst)
 #   pv-compare    NVMe O_DIRECT read throughput in one boot: swiotlb-xen (the
 #                 kernel's own ops) against xen_dma attached and detached at
 #                 run time through /sys/kernel/xen_dma, in the flags' mode and
@@ -95,12 +98,12 @@ arm_nvme_addr=0000:00:02.0	# pinned with addr=0x2 below (arm64)
 
 for c in "${cases[@]}"; do
 	case "$c" in
-	pv-translate|pv-bounce|pv-e1000e|pv-compare|pv-fragment|demo) ;;
+	pv-translate|pv-bounce|pv-e1000e|pv-compare|pv-fragment|pv-segments|demo) ;;
 	pvh-direct|pvh-translate|pvh-bounce|pvh-compare) ;;
 	pv-bench|pv-bench-force|pvh-bench|arm-bench|arm-bench-force) ;;
 	pv-foreign|pv-foreign-bounce|pvh-foreign|pvh-foreign-compare) ;;
 	arm-auto|arm-bounce|arm-nvme|arm-demo|arm-foreign) ;;
-	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, pv-compare, pv-fragment, pvh-direct, pvh-translate, pvh-bounce, pvh-compare, pv-foreign, pv-foreign-bounce, pvh-foreign, pvh-foreign-compare, arm-foreign, pv-bench, pv-bench-force, pvh-bench, arm-bench, arm-bench-force, demo, arm-auto, arm-bounce, arm-nvme, arm-demo)" ;;
+	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, pv-compare, pv-fragment, pv-segments, pvh-direct, pvh-translate, pvh-bounce, pvh-compare, pv-foreign, pv-foreign-bounce, pvh-foreign, pvh-foreign-compare, arm-foreign, pv-bench, pv-bench-force, pvh-bench, arm-bench, arm-bench-force, demo, arm-auto, arm-bounce, arm-nvme, arm-demo)" ;;
 	esac
 done
 
@@ -167,6 +170,8 @@ run_case() {
 	pv-bounce)		params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce" ;;
 	pv-e1000e)		params="xen_dma.devices=$nic_addr" ;;
 	pv-fragment)		params="xen_dma_fragment_mb=128" ;;
+	pv-segments)		params="xen_dma_pool_mb=128"
+				[ "$tmo" -ge 900 ] || tmo=900 ;;
 	pv-compare)		params="xen_dma_reps=${XEN_DMA_COMPARE_REPS:-3}"
 				[ "$tmo" -ge 900 ] || tmo=900 ;;
 	pvh-direct)		params="xen_dma.devices=$nvme_addr xen_dma_expect=direct" ;;

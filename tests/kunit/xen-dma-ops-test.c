@@ -948,7 +948,7 @@ static void ops_direct_limits(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, dma_set_mask(dev, DMA_BIT_MASK(32)), 0);
 	KUNIT_EXPECT_EQ(test, dma_max_mapping_size(dev),
-			(size_t)BIT(XEN_DMA_SEGMENT_SHIFT_DEFAULT));
+			(size_t)BIT(XEN_DMA_TEST_SEGMENT_SHIFT));
 	__free_pages(pages, get_order(SZ_2M));
 }
 

@@ -43,6 +43,57 @@ static void pool_create_rejects(struct kunit *test)
 	xen_dma_sim_destroy();
 }
 
+/*
+ * Xen without extents as large as the segments asked for: the pool halves
+ * them, keeping its size, down to 256 KiB, and fails below that.
+ */
+static void pool_create_falls_back(struct kunit *test)
+{
+	static const struct xen_dma_pool_config config = {
+		.segment_shift = 20,
+		.initial_segments = 2,
+		.max_segments = 8,
+		.grow_percent = 75,
+		.address_bits = 32,
+		.space = XEN_DMA_SPACE_MACHINE,
+	};
+	struct xen_dma_features features;
+	struct xen_dma_pool_stats stats;
+	struct xen_dma_pool *pool;
+	struct xen_dma_mem mem;
+
+	xen_dma_test_features(XEN_DMA_MODE_TRANSLATE, &features);
+	xen_dma_sim_reset(&features);
+	xen_dma_sim.scramble = true;
+	xen_dma_mem_init(&mem, &xen_dma_sim_hooks);
+
+	/* 512 KiB extents at most: 4 segments of 512 KiB. */
+	xen_dma_sim.max_order = 19 - PAGE_SHIFT;
+	pool = xen_dma_pool_create(&mem, &config);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pool));
+	xen_dma_pool_read_stats(pool, &stats);
+	KUNIT_EXPECT_EQ(test, pool->config.segment_shift, 19U);
+	KUNIT_EXPECT_EQ(test, stats.segments, 4U);
+	KUNIT_EXPECT_EQ(test, pool->config.max_segments, 16U);
+	KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, 4UL);
+	xen_dma_pool_destroy(pool);
+	KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, 0UL);
+
+	/* Nothing of 256 KiB either: no pool, and nothing left exchanged. */
+	xen_dma_sim.max_order = 17 - PAGE_SHIFT;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xen_dma_pool_create(&mem, &config)),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, 0UL);
+
+	/* Other errors are not a reason to shrink the segments. */
+	xen_dma_sim.max_order = 0;
+	xen_dma_sim.no_machine_addresses = true;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xen_dma_pool_create(&mem, &config)),
+			-EOPNOTSUPP);
+	xen_dma_mem_destroy(&mem);
+	xen_dma_sim_destroy();
+}
+
 static struct xen_dma_pool_stats pool_stats(struct xen_dma_test_env *env)
 {
 	struct xen_dma_pool_stats stats;
@@ -58,7 +109,7 @@ static struct xen_dma_pool_stats pool_stats(struct xen_dma_test_env *env)
 static void pool_grows_from_work(struct kunit *test)
 {
 	static const struct xen_dma_pool_config config = {
-		.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
+		.segment_shift = XEN_DMA_TEST_SEGMENT_SHIFT,
 		.initial_segments = 1,
 		.max_segments = 4,
 		.grow_percent = 50,
@@ -288,7 +339,7 @@ static void stress_run(struct kunit *test, struct xen_dma_test_env *env,
 static void pool_stress_every_cpu(struct kunit *test)
 {
 	static const struct xen_dma_pool_config config = {
-		.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
+		.segment_shift = XEN_DMA_TEST_SEGMENT_SHIFT,
 		.initial_segments = 1,
 		.max_segments = 32,
 		.grow_percent = 75,
@@ -331,6 +382,7 @@ static void pool_stress_contended_slots(struct kunit *test)
 
 static struct kunit_case xen_dma_pool_cases[] = {
 	KUNIT_CASE(pool_create_rejects),
+	KUNIT_CASE(pool_create_falls_back),
 	KUNIT_CASE(pool_grows_from_work),
 	KUNIT_CASE(pool_growth_failure),
 	KUNIT_CASE(pool_stress_every_cpu),

@@ -119,6 +119,10 @@ static int sim_make_contiguous(phys_addr_t phys, unsigned int order,
 		ret = -ENOMEM;
 		goto out;
 	}
+	if (xen_dma_sim.max_order && order > xen_dma_sim.max_order) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	if (xen_dma_sim.no_machine_addresses) {
 		ret = -EOPNOTSUPP;
 		goto out;

@@ -25,6 +25,8 @@
  * @scramble: the default p2m swaps neighbouring frames, so no two guest
  *	frames in a row are machine-contiguous
  * @fail_make_contiguous: the next this many "ready buffers" calls fail
+ * @max_order: when non-zero, "ready buffers" fails with -ENOMEM for any
+ *	extent above this order, as Xen does when its heap is fragmented
  * @no_machine_addresses: "ready buffers" always fails with -EOPNOTSUPP, as
  *	Xen's does for an auto-translated domain that is not 1:1
  * @identity: the default p2m is the identity (auto-translated and 1:1)
@@ -41,6 +43,7 @@ struct xen_dma_sim {
 	struct xen_dma_features features;
 	bool scramble;
 	unsigned int fail_make_contiguous;
+	unsigned int max_order;
 	bool no_machine_addresses;
 	bool identity;
 	spinlock_t lock;	/* the fields below */

@@ -13,7 +13,7 @@
 
 /* Small segments and room to grow, so tests reach every pool state fast. */
 const struct xen_dma_pool_config xen_dma_test_pool_config = {
-	.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
+	.segment_shift = XEN_DMA_TEST_SEGMENT_SHIFT,
 	.initial_segments = 4,
 	.max_segments = 64,
 	.grow_percent = 75,
@@ -22,7 +22,7 @@ const struct xen_dma_pool_config xen_dma_test_pool_config = {
 
 /* One segment that never grows: tests that fill the pool or pin slots. */
 const struct xen_dma_pool_config xen_dma_test_one_segment_config = {
-	.segment_shift = XEN_DMA_SEGMENT_SHIFT_DEFAULT,
+	.segment_shift = XEN_DMA_TEST_SEGMENT_SHIFT,
 	.initial_segments = 1,
 	.max_segments = 1,
 	.grow_percent = 100,

@@ -14,6 +14,12 @@
 
 #include "xen-dma-sim.h"
 
+/*
+ * The tests' segments: 256 KiB whatever the module's default, so their
+ * sizes (a 256 KiB segment, 252 KiB with a 4 KiB min_align_mask) stay put.
+ */
+#define XEN_DMA_TEST_SEGMENT_SHIFT	18
+
 /**
  * struct xen_dma_test_env - one test's world
  * @backend: the backend over the simulated hypervisor
