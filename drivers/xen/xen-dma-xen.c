@@ -298,6 +298,23 @@ static void xen_pv_undo_contiguous(phys_addr_t phys, unsigned int order)
  * Looking at struct pages per frame would cost more than the whole
  * translation (pfn_valid() is a memblock walk on arm64).
  */
+/*
+ * No frame of ours has a bus frame other than itself: on Arm, Linux has
+ * recorded no other domain's page (phys_to_mach, which pfn_to_bfn() reads
+ * unlocked in the same way, is empty); on x86 an auto-translated domain's
+ * devices take guest frames for every page. Then no buffer needs a walk.
+ * A grant is mapped before its page is handed to a driver, so a buffer
+ * being mapped cannot hold a page recorded after this read.
+ */
+static __always_inline bool xen_translated_no_foreign_frames(void)
+{
+#ifdef CONFIG_ARM64
+	return !READ_ONCE(phys_to_mach.rb_node);
+#else
+	return true;
+#endif
+}
+
 static __always_inline unsigned long xen_translated_pfn_to_bfn(unsigned long pfn)
 {
 	unsigned long bfn = pfn_to_bfn(pfn);
@@ -317,6 +334,12 @@ static __always_inline unsigned long xen_translated_pfn_to_bfn(unsigned long pfn
 void xen_dma_xen_translated_map_range(phys_addr_t phys, size_t size,
 				      struct xen_dma_bus_range *range)
 {
+	if (xen_translated_no_foreign_frames()) {
+		range->bus = phys;
+		range->contiguous = true;
+		range->foreign = false;
+		return;
+	}
 	xen_dma_walk_frames(phys, size, xen_translated_pfn_to_bfn, range);
 }
 
