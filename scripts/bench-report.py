@@ -31,6 +31,17 @@ TITLES = {
     "arm-bench-force": "Arm64 dom0 (1:1) booted with swiotlb=force",
 }
 
+STACKS = ("deb13-", "newest-")
+
+
+def title_of(name):
+    """What a boot was, from its log's name: [<stack>-]<case>."""
+    for s in STACKS:
+        if name.startswith(s):
+            return "%s (%s stack)" % (TITLES.get(name[len(s):], name), s[:-1])
+    return TITLES.get(name, name)
+
+
 # The rows of each table: (op, dir) pairs, in this order.
 ROWS = [("map", "bidi"), ("map", "to"), ("map", "from"), ("sg", "to"),
         ("sg", "from"), ("sync", "bidi"), ("memcpy", "to")]
@@ -156,7 +167,7 @@ def plot(boots, png):
                     if op == "map" and d == "bidi" and threads == 1 and ns:
                         f.write("%d %d\n" % (size, ns))
             plots.append("'%s' using 1:2 with linespoints title '%s'" % (data, lab))
-        script.append("set title '%s'" % TITLES.get(name, name))
+        script.append("set title '%s, Linux %s'" % (title_of(name), boot["kernel"]))
         script.append("plot " + ", ".join(plots))
     script.append("unset multiplot")
     try:
@@ -178,6 +189,7 @@ def main():
 
     boots = []
     for path in args.logs:
+        # dom0-[<stack>-]<case>.log: no stack for Debian 12's
         name = os.path.basename(path)[len("dom0-"):-len(".log")]
         if os.path.exists(path):
             boots.append((name, parse(path)))
@@ -197,7 +209,7 @@ def main():
             lines += ["%s: no numbers (see the log of dom0-%s)" % (name, name), ""]
             continue
         title = "%s (``%s``): Xen %s, Linux %s" % (
-            TITLES.get(name, name), name, boot["xen"], boot["kernel"])
+            title_of(name), name, boot["xen"], boot["kernel"])
         lines += [title, "-" * len(title), ""]
         for lab in boot["labels"]:
             lines.append("* ``%s``: %s" % (lab, boot["start"].get(lab, "")))

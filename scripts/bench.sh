@@ -10,7 +10,9 @@
 # when a boot does not produce its numbers.
 #
 # usage: bench.sh [CASE...]   (default: every *-bench case)
-#   env XEN_DMA_BENCH_MS   milliseconds per timed case (default 150)
+#   env XEN_DMA_BENCH_MS     milliseconds per timed case (default 150)
+#   env XEN_DMA_BENCH_STACKS the stacks, in order (default "newest deb12":
+#                            the newest Linux on Xen 4.20, then Debian 12's)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -22,11 +24,17 @@ cases=("$@")
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 start=$SECONDS
-XEN_DMA_DOM0_ARGS="${XEN_DMA_DOM0_ARGS:-} xen_dma_bench_ms=${XEN_DMA_BENCH_MS:-150}" \
-RESULTS=$results "$XEN_DMA_TOP/scripts/dom0/run.sh" "${cases[@]}"
 logs=()
-for c in "${cases[@]}"; do
-	logs+=("$XEN_DMA_CACHE/logs/dom0-$c.log")
+for stack in ${XEN_DMA_BENCH_STACKS:-newest deb12}; do
+	XEN_DMA_STACK=$stack \
+	XEN_DMA_DOM0_ARGS="${XEN_DMA_DOM0_ARGS:-} xen_dma_bench_ms=${XEN_DMA_BENCH_MS:-150}" \
+	RESULTS=$results "$XEN_DMA_TOP/scripts/dom0/run.sh" "${cases[@]}"
+	# run.sh's log names: no stack for Debian 12's.
+	tag=$stack-
+	[ "$stack" = deb12 ] && tag=
+	for c in "${cases[@]}"; do
+		logs+=("$XEN_DMA_CACHE/logs/dom0-$tag$c.log")
+	done
 done
 python3 "$XEN_DMA_TOP/scripts/bench-report.py" \
 	--rst "$XEN_DMA_TOP/Documentation/performance.rst" \

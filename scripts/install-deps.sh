@@ -13,9 +13,9 @@ pkgs_kunit="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev
 	gcc-aarch64-linux-gnu sparse shellcheck git debootstrap"
 pkgs_modules="build-essential bc bison flex libelf-dev libssl-dev kmod rsync
 	xz-utils gcc-aarch64-linux-gnu"
-pkgs_bench="$pkgs_modules cpio qemu-system-x86 qemu-system-arm python3 gnuplot-nox"
 # Debian 13's stack is fetched and built in a debootstrap'ed root.
 pkgs_demo="$pkgs_modules cpio qemu-system-x86 qemu-system-arm python3 debootstrap"
+pkgs_bench="$pkgs_demo gnuplot-nox"
 
 case "${1:-}" in
 kunit)		want=$pkgs_kunit ;;
