@@ -12,8 +12,8 @@
  * dma_unmap_sg of 8 page-sized entries, size being the whole list), "sync"
  * (dma_sync_single_for_cpu + _for_device on a live mapping), or "memcpy"
  * (the copy a bounce makes, the ceiling of any bounce buffer). threads is 1
- * or one per online CPU, each bound to its CPU; ns/op is wall time divided
- * by the operations all threads made. A case whose mapping fails (a
+ * or one per online CPU, each bound to its CPU; ns/op is per operation of
+ * all threads together (see below). A case whose mapping fails (a
  * mapping larger than the ops can take) reports its failures and no time.
  *
  * The device is never told about the mappings: nothing reaches it, so any
@@ -24,7 +24,9 @@
  *
  * The clock is read once per batch (a twentieth of the run), not per
  * operation: under a PVH dom0 a TSC read traps to Xen and costs tens of
- * microseconds.
+ * microseconds. ns/op is each thread's median batch, so a batch during
+ * which QEMU or the host took the vCPU away does not count; with several
+ * threads, their rates add up: ns/op = 1 / sum(1 / median).
  */
 
 #define pr_fmt(fmt) "xen_dma_bench: " fmt
@@ -39,6 +41,7 @@
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 
@@ -56,6 +59,8 @@ MODULE_PARM_DESC(ms, "milliseconds each case runs for, at least (default 150)");
 
 #define BENCH_BUF_ORDER	get_order(SZ_2M)
 #define BENCH_SG_NENTS	8
+/* Batches a thread times: about 20 fill the run; a slow start makes more. */
+#define BENCH_MAX_BATCHES	64
 
 enum bench_op { BENCH_MAP, BENCH_SG, BENCH_SYNC, BENCH_MEMCPY };
 
@@ -87,6 +92,8 @@ struct bench_case {
  * @deadline: ktime (ns) after which it stops
  * @ops: operations made
  * @failed: operations refused
+ * @batch_ns: how long each batch took
+ * @nr_batches: batches timed
  * @start: completed to start all threads at once
  * @done: completed when it ends
  */
@@ -100,6 +107,8 @@ struct bench_thread {
 	u64 deadline;
 	unsigned long ops;
 	unsigned long failed;
+	u64 batch_ns[BENCH_MAX_BATCHES];
+	unsigned int nr_batches;
 	struct completion *start;
 	struct completion done;
 };
@@ -157,6 +166,8 @@ static int bench_thread_fn(void *data)
 	}
 	wait_for_completion(t->start);
 	do {
+		u64 t0 = ktime_get_ns();
+
 		for (i = 0; i < t->batch; i++) {
 			if (!bench_once(t, live)) {
 				t->failed++;
@@ -167,8 +178,10 @@ static int bench_thread_fn(void *data)
 				cond_resched();
 		}
 		t->ops += t->batch;
+		t->batch_ns[t->nr_batches++] = ktime_get_ns() - t0;
 		cond_resched();
-	} while (ktime_get_ns() < t->deadline);
+	} while (ktime_get_ns() < t->deadline &&
+		 t->nr_batches < BENCH_MAX_BATCHES);
 unmap:
 	if (live != DMA_MAPPING_ERROR)
 		dma_unmap_single(t->dev, live, t->c->size, t->c->dir);
@@ -219,6 +232,35 @@ out:
 				       max_t(u64, spent, 1)));
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * ns per operation of @threads together: each thread's median batch, the
+ * threads' rates added up. 0 when no batch was timed.
+ */
+static u64 bench_ns_per_op(struct bench_thread *threads, unsigned int nr)
+{
+	u64 rate = 0;	/* operations per 2^32 ns, all threads */
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		struct bench_thread *t = &threads[i];
+		u64 median;
+
+		if (!t->nr_batches)
+			continue;
+		sort(t->batch_ns, t->nr_batches, sizeof(u64), cmp_u64, NULL);
+		median = max_t(u64, t->batch_ns[t->nr_batches / 2], 1);
+		rate += div64_u64((u64)t->batch << 32, median);
+	}
+	return rate ? div64_u64(1ULL << 32, rate) : 0;
+}
+
 static const char *dir_name(enum dma_data_direction dir)
 {
 	return dir == DMA_TO_DEVICE ? "to" : dir == DMA_FROM_DEVICE ? "from" :
@@ -231,7 +273,7 @@ static void bench_run(struct device *dev, const struct bench_case *c,
 	DECLARE_COMPLETION_ONSTACK(start);
 	unsigned long ops = 0, failed = 0, batch;
 	unsigned int i = 0, cpu;
-	u64 t0, t1;
+	u64 t0, ns;
 
 	batch = bench_batch(dev, c, threads[0].buf, threads[0].dst);
 	if (!batch) {
@@ -252,6 +294,7 @@ static void bench_run(struct device *dev, const struct bench_case *c,
 		t->batch = batch;
 		t->ops = 0;
 		t->failed = 0;
+		t->nr_batches = 0;
 		t->start = &start;
 		init_completion(&t->done);
 		task = kthread_create(bench_thread_fn, t, "xen-dma-bench/%u", cpu);
@@ -272,8 +315,8 @@ static void bench_run(struct device *dev, const struct bench_case *c,
 		ops += threads[i].ops;
 		failed += threads[i].failed;
 	}
-	t1 = ktime_get_ns();
-	if (!ops) {
+	ns = bench_ns_per_op(threads, nr_threads);
+	if (!ops || !ns) {
 		pr_info("XEN_DMA_BENCH %s %s %zu %s %u - 0 %lu\n", label,
 			bench_op_names[c->op], c->size, dir_name(c->dir),
 			nr_threads, failed);
@@ -281,7 +324,7 @@ static void bench_run(struct device *dev, const struct bench_case *c,
 	}
 	pr_info("XEN_DMA_BENCH %s %s %zu %s %u %llu %lu %lu\n", label,
 		bench_op_names[c->op], c->size, dir_name(c->dir), nr_threads,
-		div64_u64(t1 - t0, ops), ops, failed);
+		ns, ops, failed);
 }
 
 static const size_t bench_sizes[] = {
