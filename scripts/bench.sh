@@ -9,7 +9,7 @@
 # tables and a plot in Documentation/. A benchmark, not a test: it fails only
 # when a boot does not produce its numbers.
 #
-# usage: bench.sh [CASE...]   (default: every *-bench case)
+# usage: bench.sh [CASE...]   (default: the bench cases of tests/dom0/cases)
 #   env XEN_DMA_BENCH_MS     milliseconds per timed case (default 150)
 #   env XEN_DMA_BENCH_STACKS the stacks, in order (default "newest deb12":
 #                            the newest Linux on Xen 4.20, then Debian 12's)
@@ -17,8 +17,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] ||
-	cases=(pv-bench pv-bench-force pvh-bench arm-bench arm-bench-force)
+[ ${#cases[@]} -gt 0 ] || mapfile -t cases < <(xen_dma_cases - - bench)
 
 "$XEN_DMA_TOP/scripts/install-deps.sh" bench
 results=$(mktemp)

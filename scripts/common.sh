@@ -34,3 +34,23 @@ XEN_DMA_LOCK=${XEN_DMA_LOCK:-/tmp/xen-dma-heavy.lock}
 
 log() { printf '[xen-dma] %s\n' "$*" >&2; }
 die() { printf '[xen-dma] error: %s\n' "$*" >&2; exit 1; }
+
+# The real-dom0 cases, one line each (tests/dom0/cases): the only list of
+# them. xen_dma_case CASE prints its fields after the name ("test machine
+# disk stacks timeout cmdline..."), or nothing for an unknown case.
+XEN_DMA_CASES=$XEN_DMA_TOP/tests/dom0/cases
+xen_dma_case() {
+	awk -v c="$1" '!/^#/ && $1 == c { $1 = ""; sub(/^ +/, ""); print; exit }' \
+		"$XEN_DMA_CASES"
+}
+# xen_dma_cases [STACK|- [ARCH|- [TEST]]]: the cases' names in the table's
+# order; with STACK, those make test boots on it; with ARCH (x86_64, arm64),
+# those of that arch; with TEST, those that run tests/dom0/test-TEST.sh.
+xen_dma_cases() {
+	awk -v s="${1:--}" -v a="${2:--}" -v t="${3:--}" '
+		/^#/ || NF < 6 { next }
+		s != "-" && ("," $5 ",") !~ ("," s ",") { next }
+		a != "-" && a != ($3 == "arm" ? "arm64" : "x86_64") { next }
+		t != "-" && t != $2 { next }
+		{ print $1 }' "$XEN_DMA_CASES"
+}

@@ -30,23 +30,6 @@ jobs=("$@")
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 start=$SECONDS
-# dom0_cases STACK ARCH: the real-dom0 cases a dom0 job boots
-# (scripts/dom0/run.sh lists them all): every one on Debian 12's and Debian
-# 13's stacks, but pvh-foreign on Debian 13's, whose PVH dom0 crashes in most
-# boots once a domU runs (Documentation/testing.rst, "Flakes"); a smoke set
-# with the newest kernel.
-dom0_cases() {
-	case "$1:$2" in
-	newest:x86_64)	echo "pv-translate pvh-direct pv-compare" ;;
-	deb13:x86_64)	echo "pv-translate pv-bounce pv-e1000e pv-fragment pvh-direct" \
-				"pvh-translate pvh-bounce pv-foreign pv-foreign-bounce pv-compare" ;;
-	*:x86_64)	echo "pv-translate pv-bounce pv-e1000e pv-fragment pvh-direct" \
-				"pvh-translate pvh-bounce pv-foreign pv-foreign-bounce pvh-foreign pv-compare" ;;
-	*:arm64)	[ "$1" = newest ] && echo arm-auto ||
-			echo "arm-auto arm-bounce arm-foreign" ;;
-	esac
-}
-
 for job in "${jobs[@]}"; do
 	case "$job" in
 	kunit-*)
@@ -73,7 +56,8 @@ for job in "${jobs[@]}"; do
 		stack=${stack%"$arch"}
 		stack=${stack%-}
 		stack=${stack:-deb12}
-		read -r -a cases <<<"$(dom0_cases "$stack" "$arch")"
+		# The cases whose stacks column names this stack (tests/dom0/cases).
+		mapfile -t cases < <(xen_dma_cases "$stack" "$arch")
 		RESULTS=$results XEN_DMA_STACK=$stack \
 			"$XEN_DMA_TOP/scripts/dom0/run.sh" "${cases[@]}" ||
 			echo "$job 0 1 0" >>"$results" ;;

@@ -3,8 +3,9 @@
 #
 # Builds the dom0 test initramfs (a gzip'ed newc cpio): busybox-static, the
 # Debian kernel modules the tests need with their dependencies (nvme, e1000e
-# and the crypto modules nvme-core asks for at run time), xen_dma.ko, and
-# tests/dom0/init.sh as /init. Prints the path of the cpio.gz.
+# and the crypto modules nvme-core asks for at run time), xen_dma.ko and the
+# test modules, tests/dom0/init.sh as /init with its helpers and tests, and
+# the case table. Prints the path of the cpio.gz.
 #
 # usage: initramfs.sh ARCH [XEN_DMA_KO]
 #   ARCH        x86_64 or arm64
@@ -50,6 +51,10 @@ mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,etc} "$dst"
 install -m 0755 "$BUSYBOX" "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 install -m 0755 "$XEN_DMA_TOP/tests/dom0/init.sh" "$stage/init"
+# Its helpers, one file per test, and the case table that names them.
+mkdir -p "$stage/lib/xen-dma" "$stage/etc/xen-dma"
+install -m 0644 "$XEN_DMA_TOP"/tests/dom0/{lib,test-*}.sh "$stage/lib/xen-dma/"
+install -m 0644 "$XEN_DMA_CASES" "$stage/etc/xen-dma/cases"
 install -m 0644 "$ko" "$stage/lib/modules/xen_dma.ko"
 # The test modules built next to it (scripts/modules-debian.sh).
 for t in xen_dma_bench xen_dma_fragment; do

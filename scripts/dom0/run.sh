@@ -4,9 +4,9 @@
 # Boots Debian's Xen with Debian's kernel as its dom0 under QEMU (TCG), on
 # one stack (XEN_DMA_STACK: deb12 = Xen 4.17 + Linux 6.1, the default; deb13
 # = Xen 4.20 + Linux 6.12; newest = Xen 4.20 + the newest Linux): an x86 PV
-# dom0, an x86 PVH dom0 behind an emulated VT-d IOMMU (cases pvh-*), or an
-# Arm64 dom0 (cases arm-*). Loads xen_dma in dom0 and runs one test
-# case per boot (tests/dom0/init.sh).
+# dom0, an x86 PVH dom0 behind an emulated VT-d IOMMU, or an Arm64 dom0, as
+# the case's line in tests/dom0/cases says. Loads xen_dma in dom0 and runs
+# one test case per boot (tests/dom0/init.sh).
 # Writes one line per case, "dom0-<arch>:<case> <passed> <failed> 0", to
 # $RESULTS (default: stdout). A boot that hangs, crashes, or never prints its
 # results counts as failed. Every case always gets its line, even when the
@@ -17,63 +17,17 @@
 # lines are named dom0-[<stack>-]<arch>:<case> (no stack for deb12).
 #
 # usage: run.sh [CASE...]      (default: pv-translate pv-bounce pv-e1000e)
-#   pv-translate  xen_dma on the NVMe, mode chosen from Xen's feature flags
-#                 (PV dom0: translate); 64 MiB O_DIRECT write + read back
-#   pv-bounce     same with mode=bounce; debugfs must count bounces
-#   pv-e1000e     xen_dma on an e1000e NIC: ping 10.0.2.2 and a 16 MiB download
-#                 from a host HTTP server through QEMU's user networking
-#   pv-fragment   dom0's memory scrambled (xen_dma_fragment.ko trades every
-#                 other page for another machine frame); mappings from 64 B
-#                 to 2 MiB and sg lists checked from the device's side
-#                 through Xen's m2p under swiotlb-xen (recorded), xen_dma
-#                 translate and xen_dma with 4 MiB segments; NVMe data check
-#   pv-segments   bounce segments of 256 KiB, 1 MiB and 4 MiB, translate and
-#                 bounce: the NVMe's largest request, extents Xen gave, read
-#                 rates (make bench; its numbers in Documentation/performance.rst)
-#   pv-compare    NVMe O_DIRECT read throughput in one boot: swiotlb-xen (the
-#                 kernel's own ops) against xen_dma attached and detached at
-#                 run time through /sys/kernel/xen_dma, in the flags' mode and
-#                 (module reloaded) mode=bounce; MiB/s and ratios reported
-#   pvh-direct    x86 PVH dom0 on q35 with an emulated VT-d IOMMU: Xen must
-#                 report its IOMMU and the flags choose mode direct, no bounce;
-#                 NVMe data check; no VT-d fault in Xen's log (every pvh-* case)
-#   pvh-translate same with mode=translate (guest frames, coherent memory from
-#                 the page allocator, never an exchange)
-#   pvh-bounce    same with mode=bounce; debugfs must count bounces
-#   pvh-compare   pv-compare on the PVH dom0: xen_dma direct against the
-#                 kernel's own dma-direct, attached and detached at run time
-#   pv-bench, pvh-bench, arm-bench  xen_dma_bench.ko (make bench) under the
-#                 kernel's own ops, then xen_dma in each mode, one boot each
-#   pv-bench-force, arm-bench-force  the same with swiotlb=force: bounce
-#                 against bounce
-#   pvh-foreign   pv-foreign on the PVH dom0: the domU's grant-mapped pages go
-#                 to the NVMe by guest frame, counted foreign, never bounced
-#   pvh-foreign-compare  the same, then the NVMe detached and a second domU
-#                 on dma-direct: the domU's read rates compared (by hand,
-#                 not in make test: see Documentation/testing.rst)
-#   demo          like pv-translate (used by demo.sh)
-#   pv-foreign    x86 PV dom0 running Xen's toolstack: xl creates a PV domU
-#                 whose disk is the NVMe (xen-blkback, no persistent grants);
-#                 the domU writes and reads back 64 MiB with O_DIRECT; dom0's
-#                 NVMe DMA to the domU's pages must count as foreign in xen_dma
-#   pv-foreign-bounce  same with mode=bounce; bounces must be counted
-#   arm-auto      Arm64 dom0, xen_dma on a virtio-blk disk, mode from the flags
-#                 (Arm dom0 is auto-translated and 1:1: translate); data check
-#   arm-bounce    same with mode=bounce; debugfs must count bounces
-#   arm-foreign   the Arm64 dom0 runs Xen's toolstack: a domU on xen-blkback
-#                 over the virtio-blk disk; its pages reach the device by the
-#                 machine frame Linux recorded for each grant (translate)
-#   arm-nvme      like arm-auto on an NVMe disk (not in any default list: its
-#                 legacy interrupt sometimes floods dom0, making it slow)
-#   arm-demo      like arm-auto (demo.sh arm64)
+#   CASE: a case of tests/dom0/cases, which says what each one checks, on
+#   which QEMU machine, with which module parameters
 # Result lines are prefixed dom0-x86_64: or dom0-arm64: by the case's arch.
 # env:
 #   XEN_DMA_STACK         deb12 (default), deb13 or newest
 #   XEN_DMA_KO            x86_64 module to test (default: built by modules-debian.sh)
 #   XEN_DMA_KO_ARM64      arm64 module to test (same default)
-#   XEN_DMA_DOM0_TIMEOUT  seconds per boot (default 420)
-#   XEN_DMA_DOM0_ARGS     extra dom0 command-line words (e.g. xen_dma.pool_mb=32)
-#   XEN_DMA_COMPARE_REPS  pv-compare: runs per setting (default 3)
+#   XEN_DMA_DOM0_TIMEOUT  seconds per boot (default: the case's, in the table)
+#   XEN_DMA_DOM0_ARGS     extra dom0 command-line words, after the case's
+#                         (e.g. xen_dma.pool_mb=32, or xen_dma_reps=5: the
+#                         last of a name wins)
 #   RESULTS               file the result lines are appended to
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../common.sh
@@ -86,7 +40,6 @@ xen_dma_stack_xen "$stack" >/dev/null
 tag=
 [ "$stack" = deb12 ] || tag=$stack-
 case_log() { echo "$XEN_DMA_CACHE/logs/dom0-$tag$1.log"; }
-timeout_s=${XEN_DMA_DOM0_TIMEOUT:-420}
 # The domU's test takes about 30 s; dom0 gives up on it well before QEMU's
 # own timeout, so a stuck domU is reported with its console, not killed blind.
 domu_tmo="xen_dma_domu_timeout=${XEN_DMA_DOMU_TIMEOUT:-240}"
@@ -97,17 +50,14 @@ vblk_addr=0000:00:01.0	# pinned with addr=0x1 below (arm64)
 arm_nvme_addr=0000:00:02.0	# pinned with addr=0x2 below (arm64)
 
 for c in "${cases[@]}"; do
-	case "$c" in
-	pv-translate|pv-bounce|pv-e1000e|pv-compare|pv-fragment|pv-segments|demo) ;;
-	pvh-direct|pvh-translate|pvh-bounce|pvh-compare) ;;
-	pv-bench|pv-bench-force|pvh-bench|arm-bench|arm-bench-force) ;;
-	pv-foreign|pv-foreign-bounce|pvh-foreign|pvh-foreign-compare) ;;
-	arm-auto|arm-bounce|arm-nvme|arm-demo|arm-foreign) ;;
-	*)	die "unknown case $c (pv-translate, pv-bounce, pv-e1000e, pv-compare, pv-fragment, pv-segments, pvh-direct, pvh-translate, pvh-bounce, pvh-compare, pv-foreign, pv-foreign-bounce, pvh-foreign, pvh-foreign-compare, arm-foreign, pv-bench, pv-bench-force, pvh-bench, arm-bench, arm-bench-force, demo, arm-auto, arm-bounce, arm-nvme, arm-demo)" ;;
-	esac
+	[ -n "$(xen_dma_case "$c")" ] ||
+		die "unknown case $c (tests/dom0/cases has: $(xen_dma_cases | tr '\n' ' '))"
 done
 
-case_arch() { case "$1" in arm-*) echo arm64 ;; *) echo x86_64 ;; esac; }
+# case_field CASE N: field N of the case's line after its name (1 test,
+# 2 machine, 3 disk, 4 stacks, 5 timeout).
+case_field() { xen_dma_case "$1" | cut -d' ' -f"$2"; }
+case_arch() { [ "$(case_field "$1" 2)" = arm ] && echo arm64 || echo x86_64; }
 
 mkdir -p "$XEN_DMA_CACHE/logs"
 # setup ARCH [foreign]: fetch, module, initramfs for ARCH (built once per
@@ -154,53 +104,30 @@ start_http() {
 
 # run_case CASE: one boot; appends its result line.
 run_case() {
-	local c=$1 arch why logf params net qemu disk=virtio tmo=$timeout_s flavour=
+	local c=$1 arch why logf params net qemu dev_addr flavour=
+	local kind mtype disk tmo
 	logf=$(case_log "$c")
 	local rc secs waited pass fail faults
 	arch=$(case_arch "$c")
-	case "$c" in *-foreign*) flavour=foreign ;; esac
+	read -r kind mtype disk _ tmo params <<<"$(xen_dma_case "$c")"
+	tmo=${XEN_DMA_DOM0_TIMEOUT:-$tmo}
+	[ "$kind" = foreign ] && flavour=foreign
 	if ! setup "$arch" $flavour; then
 		log "$c: setup failed: $why"
 		echo "setup failed: $why" >"$logf"
 		echo "dom0-$tag$arch:$c 0 1 0" >"$case_result"
 		return 1
 	fi
-	case "$c" in
-	pv-translate|demo)	params="xen_dma.devices=$nvme_addr" ;;
-	pv-bounce)		params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce" ;;
-	pv-e1000e)		params="xen_dma.devices=$nic_addr" ;;
-	pv-fragment)		params="xen_dma_fragment_mb=128" ;;
-	pv-segments)		params="xen_dma_pool_mb=128"
-				[ "$tmo" -ge 900 ] || tmo=900 ;;
-	pv-compare)		params="xen_dma_reps=${XEN_DMA_COMPARE_REPS:-3}"
-				[ "$tmo" -ge 900 ] || tmo=900 ;;
-	pvh-direct)		params="xen_dma.devices=$nvme_addr xen_dma_expect=direct" ;;
-	pvh-translate)		params="xen_dma.devices=$nvme_addr xen_dma.mode=translate" ;;
-	pvh-bounce)		params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce" ;;
-	pvh-compare)		params="xen_dma_reps=${XEN_DMA_COMPARE_REPS:-3} xen_dma_base=dma-direct xen_dma_compare=auto"
-				[ "$tmo" -ge 900 ] || tmo=900 ;;
-	pvh-foreign)		params="xen_dma.devices=$nvme_addr xen_dma_expect=direct $domu_tmo"
-				[ "$tmo" -ge 600 ] || tmo=600 ;;
-	pvh-foreign-compare)	params="xen_dma.devices=$nvme_addr xen_dma_expect=direct xen_dma_base=dma-direct xen_dma_domu_compare=1 $domu_tmo"
-				[ "$tmo" -ge 900 ] || tmo=900 ;;
-	pv-foreign)		params="xen_dma.devices=$nvme_addr $domu_tmo"
-				[ "$tmo" -ge 600 ] || tmo=600 ;;
-	pv-foreign-bounce)	params="xen_dma.devices=$nvme_addr xen_dma.mode=bounce $domu_tmo"
-				[ "$tmo" -ge 600 ] || tmo=600 ;;
-	arm-auto|arm-demo)	params="xen_dma.devices=$vblk_addr" ;;
-	arm-nvme)		params="xen_dma.devices=$arm_nvme_addr" disk=nvme
-				[ "$tmo" -ge 900 ] || tmo=900 ;;
-	arm-bounce)		params="xen_dma.devices=$vblk_addr xen_dma.mode=bounce" ;;
-	arm-foreign)		params="xen_dma.devices=$vblk_addr $domu_tmo"
-				[ "$tmo" -ge 600 ] || tmo=600 ;;
-	pv-bench)		params="xen_dma_compare=auto,bounce" ;;
-	pv-bench-force)		params="swiotlb=force xen_dma_base=swiotlb-force xen_dma_compare=bounce" ;;
-	pvh-bench)		params="xen_dma_base=dma-direct xen_dma_compare=auto,translate,bounce" ;;
-	arm-bench)		params="xen_dma_compare=auto,bounce" ;;
-	arm-bench-force)	params="swiotlb=force xen_dma_base=swiotlb-force xen_dma_compare=bounce" ;;
+	case "$mtype:$disk" in
+	arm:virtio)	dev_addr=$vblk_addr ;;
+	arm:nvme)	dev_addr=$arm_nvme_addr ;;
+	*)		dev_addr=$nvme_addr ;;
 	esac
+	params=${params//@DISK@/$dev_addr}
+	params="${params//@NIC@/$nic_addr} xen_dma_disk=$disk"
+	[ "$kind" = foreign ] && params="$params $domu_tmo"
 	net=(-nic none)
-	if [ "$c" = pv-e1000e ]; then
+	if [ "$kind" = net ]; then
 		[ -n "$http_pid" ] || start_http
 		params="$params xen_dma_http=$http_port"
 		net=(-netdev "user,id=n0" -device "e1000e,netdev=n0,addr=0x5")
@@ -213,7 +140,7 @@ run_case() {
 		local dom0_cmdline="console=hvc0 earlyprintk=xen xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
 		local machine=(-machine pc -cpu "max,-smap")
 		local xen_cmdline='console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M'
-		if [ "${c#pvh-}" != "$c" ]; then
+		if [ "$mtype" = pvh ]; then
 			# PVH dom0 behind an emulated VT-d: the IOMMU must exist
 			# before the PCI devices it translates for.
 			# No XSAVE: with it, Linux 7.3 finds TCG's xstate sizes
@@ -234,7 +161,7 @@ run_case() {
 	else
 		# No ITS under Xen: legacy interrupts (pci=nomsi). QEMU's guest-loader
 		# adds the multiboot,module nodes Xen looks for to QEMU's own dtb.
-		local dom0_cmdline="console=hvc0 earlycon=xen pci=nomsi xen_dma_case=$c xen_dma_disk=$disk $params ${XEN_DMA_DOM0_ARGS:-}"
+		local dom0_cmdline="console=hvc0 earlycon=xen pci=nomsi xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
 		local dev=(-device "virtio-blk-pci,drive=d0,addr=0x1")
 		[ "$disk" = nvme ] && dev=(-device "nvme,serial=xendma0,drive=d0,addr=0x2")
 		dom0_cmdline=${dom0_cmdline//,/,,}
@@ -281,7 +208,7 @@ run_case() {
 	fi
 	# Xen's own console is in the log too: an IOMMU fault is a failure
 	# even when the data came back right.
-	if [ "${c#pvh-}" != "$c" ]; then
+	if [ "$mtype" = pvh ]; then
 		faults=$(tr -d '\r' <"$logf" | grep -cE '\[VT-D\].*[Ff]ault|DMAR:\[DMA' || true)
 		if [ "$faults" = 0 ]; then
 			pass=$((pass + 1))
@@ -311,8 +238,8 @@ retry_reason() {
 	local logf clean
 	logf=$(case_log "$1")
 	clean=$(tr -d '\r' <"$logf")
-	case "$1" in
-	*-foreign*)
+	case "$(case_field "$1" 1)" in
+	foreign)
 		if grep -q -e 'the domU did not finish' -e 'the domU still runs' <<<"$clean"; then
 			echo "the domU never finished"
 			return
@@ -328,8 +255,8 @@ retry_reason() {
 		echo "dom0's /init died on a corrupted malloc heap"
 		return
 	fi
-	case "$1" in
-	pvh-*)
+	case "$(case_field "$1" 2)" in
+	pvh)
 		if grep -q 'd0v[0-9]* Triple fault' <<<"$clean" &&
 		   ! grep -q "^XEN_DMA_DONE $1 " <<<"$clean"; then
 			echo "the PVH dom0 triple-faulted ($(grep -m 1 -A 3 'Dumping Dom0' <<<"$clean" | sed -n 's/.*RIP: *//p'))"
