@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Style and static checks: checkpatch.pl --strict on every source file, the
-# scripts through ShellCheck, and sparse (C=2) on the objects in the x86_64
+# scripts through ShellCheck, the documentation through docutils (as a
+# reader's renderer sees it), and sparse (C=2) on the objects in the x86_64
 # KUnit build tree. Writes one
 # "name passed failed skipped" line per check to RESULTS (default: stdout).
 #
@@ -57,6 +58,13 @@ status=0
 shellcheck -x -S warning "${scripts[@]}" >"$logs/shellcheck.log" 2>&1 || status=1
 cat "$logs/shellcheck.log" >&2
 verdict shellcheck "$status"
+
+mapfile -t docs < <(git ls-files '*.rst' 2>/dev/null || find Documentation -name '*.rst')
+log "docutils on ${#docs[@]} documents"
+status=0
+python3 "$XEN_DMA_TOP/scripts/rst-check.py" "${docs[@]}" >"$logs/rst.log" 2>&1 || status=1
+cat "$logs/rst.log" >&2
+verdict rst "$status"
 
 build=$XEN_DMA_CACHE/kunit-x86_64
 if [ ! -e "$build/.config" ]; then

@@ -10,7 +10,7 @@ set -euo pipefail
 
 pkgs_kunit="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev
 	ccache cpio kmod rsync xz-utils python3 qemu-system-x86 qemu-system-arm
-	gcc-aarch64-linux-gnu sparse shellcheck git debootstrap"
+	gcc-aarch64-linux-gnu sparse shellcheck git debootstrap python3-docutils"
 pkgs_modules="build-essential bc bison flex libelf-dev libssl-dev kmod rsync
 	xz-utils gcc-aarch64-linux-gnu"
 # Debian 13's stack is fetched and built in a debootstrap'ed root.
