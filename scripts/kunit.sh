@@ -6,8 +6,9 @@
 # line per expected suite to RESULTS (default: stdout).
 #
 # usage: kunit.sh [SERIES-]x86_64|arm64 [RESULTS]
-#   SERIES: the kernel, 6.1 (default) or 6.12 (prepare-ksrc.sh); lines are
-#   named kunit-ARCH:SUITE for 6.1, kunit-SERIES-ARCH:SUITE otherwise
+#   SERIES: the kernel, 6.1 (default), 6.12 or newest (prepare-ksrc.sh);
+#   lines are named kunit-ARCH:SUITE for 6.1, kunit-SERIES-ARCH:SUITE
+#   otherwise
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 

@@ -6,8 +6,13 @@
 # in as drivers/xen/xen-dma so that kbuild compiles the production files in
 # place. Prints the tree's path.
 #
-# usage: prepare-ksrc.sh [SERIES]   6.1 (Debian 12's, the default) or 6.12
+# usage: prepare-ksrc.sh [SERIES]   6.1 (Debian 12's, the default), 6.12
 #                                   (Debian 13's, fetched in its build root)
+#                                   or newest (the series of the newest Linux
+#                                   for Debian 13, as debian-headers.sh
+#                                   resolves it; its tree is
+#                                   linux-source-newest, relinked when a
+#                                   newer series appears)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -17,18 +22,30 @@ case "$series" in
 6.1)
 	tarball=/usr/src/linux-source-6.1.tar.xz
 	[ -f "$tarball" ] || die "$tarball missing: apt-get install linux-source-6.1" ;;
-6.12)
+6.12|newest)
 	root=$("$XEN_DMA_TOP/scripts/debian13-root.sh")
-	tarball=$root/usr/src/linux-source-6.12.tar.xz
+	src=$series
+	if [ "$series" = newest ]; then
+		# The series of the newest kernel's headers, e.g. 7.3 for 7.3.4+deb13.
+		read -r _ kdir < <("$XEN_DMA_TOP/scripts/debian-headers.sh" newest x86_64)
+		src=$(basename "$kdir" | sed -n 's/^linux-headers-\([0-9]*\.[0-9]*\)\..*/\1/p')
+		[ -n "$src" ] || die "cannot tell the newest kernel's series from $kdir"
+		# A newer series than the one unpacked: start afresh.
+		if [ -e "$XEN_DMA_KSRC/.xen-dma-unpacked" ] &&
+		   [ "$(cat "$XEN_DMA_KSRC/.xen-dma-unpacked")" != "$src" ]; then
+			rm -rf "$XEN_DMA_KSRC" "$XEN_DMA_CACHE"/kunit-newest-*
+		fi
+	fi
+	tarball=$root/usr/src/linux-source-$src.tar.xz
 	if [ ! -f "$tarball" ] && [ ! -e "$XEN_DMA_KSRC/.xen-dma-unpacked" ]; then
-		log "fetching Debian 13's linux-source-6.12"
+		log "fetching Debian 13's linux-source-$src"
 		mkdir -p "$root/tmp/debs"
-		chroot "$root" sh -c 'cd /tmp/debs && apt-get -o APT::Sandbox::User=root \
-			download -qq linux-source-6.12' ||
-			die "downloading linux-source-6.12 in $root failed"
-		dpkg -x "$(ls "$root"/tmp/debs/linux-source-6.12_*_all.deb | sort -V | tail -n 1)" "$root"
+		chroot "$root" sh -c "cd /tmp/debs && apt-get -o APT::Sandbox::User=root \
+			download -qq linux-source-$src" ||
+			die "downloading linux-source-$src in $root failed"
+		dpkg -x "$(ls "$root"/tmp/debs/linux-source-"$src"_*_all.deb | sort -V | tail -n 1)" "$root"
 	fi ;;
-*)	die "usage: $0 [6.1|6.12]" ;;
+*)	die "usage: $0 [6.1|6.12|newest]" ;;
 esac
 
 if [ ! -e "$XEN_DMA_KSRC/.xen-dma-unpacked" ]; then
@@ -38,7 +55,8 @@ if [ ! -e "$XEN_DMA_KSRC/.xen-dma-unpacked" ]; then
 	tar -xJf "$tarball" -C "$XEN_DMA_KSRC.tmp" --strip-components=1
 	rm -rf "$XEN_DMA_KSRC"
 	mv "$XEN_DMA_KSRC.tmp" "$XEN_DMA_KSRC"
-	touch "$XEN_DMA_KSRC/.xen-dma-unpacked"
+	# The series unpacked (newest: which one it was).
+	echo "${src:-$series}" >"$XEN_DMA_KSRC/.xen-dma-unpacked"
 fi
 
 # Point the link at whichever clone runs now. Another clone's files may be

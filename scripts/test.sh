@@ -7,10 +7,13 @@
 # anything failed, never reported, or when nothing ran at all.
 #
 # usage: test.sh [JOB...]
-#   jobs: kunit-x86_64 kunit-arm64 kunit-6.12-x86_64 check module-x86_64
+#   jobs: kunit-x86_64 kunit-6.12-x86_64 kunit-newest-x86_64
+#         kunit-newest-arm64 kunit-arm64 check module-x86_64
 #         module-arm64 module-deb13-x86_64 module-deb13-arm64 module-newest-x86_64
 #         module-newest-arm64 dom0-x86_64 dom0-arm64 dom0-deb13-x86_64
-#         dom0-deb13-arm64 dom0-newest-x86_64 dom0-newest-arm64 (default: all)
+#         dom0-deb13-arm64 dom0-newest-x86_64 dom0-newest-arm64 (default: all
+#         but kunit-arm64: KUnit runs on every kernel on x86_64 and on the
+#         newest on arm64)
 #   module-<arch> builds against Debian 12's 6.1, module-deb13-<arch> against
 #   Debian 13's 6.12, module-newest-<arch> against the newest Linux for
 #   Debian 13 (scripts/debian-headers.sh); each line names the kernel.
@@ -19,7 +22,8 @@ set -euo pipefail
 
 jobs=("$@")
 [ ${#jobs[@]} -gt 0 ] ||
-	jobs=(kunit-x86_64 kunit-arm64 kunit-6.12-x86_64 check module-x86_64
+	jobs=(kunit-x86_64 kunit-6.12-x86_64 kunit-newest-x86_64 kunit-newest-arm64
+	      check module-x86_64
 	      module-arm64 module-deb13-x86_64 module-deb13-arm64 module-newest-x86_64
 	      module-newest-arm64 dom0-x86_64 dom0-arm64 dom0-deb13-x86_64
 	      dom0-deb13-arm64 dom0-newest-x86_64 dom0-newest-arm64)

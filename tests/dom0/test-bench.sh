@@ -49,6 +49,7 @@ run_test() {
 		fi
 		compare_attach "$m" || break
 		run_bench "xen_dma-$(stat "$NVME" mode)"
+		show_debugfs
 		compare_detach "$m" || break
 	done
 }
