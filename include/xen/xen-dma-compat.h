@@ -84,19 +84,21 @@ static inline void xen_dma_compat_ops_installed(struct device *dev)
 
 /*
  * For the KUnit environment, which plays the part of the driver core and of
- * dma-direct: a device that is cache-coherent, and one the DMA core has
- * found needs no sync calls (what dma_setup_need_sync() concludes for a
- * coherent device on dma-direct since 6.11). 7.x keeps both bits in
+ * dma-direct: a device that is cache-coherent or not (only where the
+ * architecture can tell: elsewhere every device is), and one the DMA core
+ * has found needs no sync calls (what dma_setup_need_sync() concludes for
+ * a coherent device on dma-direct since 6.11). 7.x keeps these bits in
  * dev->flags.
  */
-static inline void xen_dma_compat_test_set_coherent(struct device *dev)
+static inline void xen_dma_compat_test_set_coherent(struct device *dev,
+						    bool coherent)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
-	dev_set_dma_coherent(dev);
+	dev_assign_dma_coherent(dev, coherent);
 #elif defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
 	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
 	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
-	dev->dma_coherent = true;
+	dev->dma_coherent = coherent;
 #endif
 }
 

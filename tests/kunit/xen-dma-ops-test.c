@@ -798,11 +798,11 @@ static void ops_attach_detach(struct kunit *test)
 	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
 	/* A device that is not cache-coherent keeps the ops it was given. */
 	set_dma_ops(env->dev, NULL);
-	env->dev->dma_coherent = false;
+	xen_dma_compat_test_set_coherent(env->dev, false);
 	KUNIT_EXPECT_FALSE(test, xen_dma_device_claim_ops(&env->backend,
 							  env->dev));
 	KUNIT_EXPECT_NULL(test, env->dev->dma_ops);
-	env->dev->dma_coherent = true;
+	xen_dma_compat_test_set_coherent(env->dev, true);
 	KUNIT_EXPECT_TRUE(test, xen_dma_device_claim_ops(&env->backend,
 							 env->dev));
 #endif

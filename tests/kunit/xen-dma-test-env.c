@@ -97,7 +97,7 @@ xen_dma_test_env_start(struct kunit *test, enum xen_dma_mode mode,
 	env->dev->dma_mask = &env->dma_mask;
 	env->dev->coherent_dma_mask = DMA_BIT_MASK(64);
 	env->dev->dma_parms = &env->parms;
-	xen_dma_compat_test_set_coherent(env->dev);
+	xen_dma_compat_test_set_coherent(env->dev, true);
 	env->xdev = xen_dma_device_attach(&env->backend, env->dev);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(env->xdev));
 	env->mode = env->xdev->policy.mode;
