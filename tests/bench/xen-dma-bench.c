@@ -45,6 +45,8 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 
+#include "../include/xen-dma-test-pci.h"
+
 static char *device;
 module_param(device, charp, 0444);
 MODULE_PARM_DESC(device, "PCI address (DDDD:BB:DD.F) of the device whose DMA ops are timed");
@@ -405,21 +407,12 @@ free:
 
 static int __init xen_dma_bench_init(void)
 {
-	unsigned int domain, bus, slot, fn;
 	struct pci_dev *pdev;
 	int ret;
 
-	if (!device || sscanf(device, "%x:%x:%x.%x", &domain, &bus, &slot,
-			      &fn) != 4 || slot > 31 || fn > 7) {
-		pr_err("device=%s: give a PCI address, DDDD:BB:DD.F\n",
-		       device ?: "(none)");
-		return -EINVAL;
-	}
-	pdev = pci_get_domain_bus_and_slot(domain, bus, PCI_DEVFN(slot, fn));
-	if (!pdev) {
-		pr_err("device=%s: no such PCI device\n", device);
-		return -ENODEV;
-	}
+	pdev = xen_dma_test_pci_get(device);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
 	ret = bench_device(&pdev->dev);
 	pci_dev_put(pdev);
 	if (ret) {

@@ -159,6 +159,21 @@ wait_for() {
 	[ -e "$1" ]
 }
 
+# disk_up: loads xen_dma (no device attached yet), then the disk's drivers,
+# and waits until $DISK reads. Returns 1, with the failure reported, when
+# either never comes.
+disk_up() {
+	local m
+	load_module || return 1
+	for m in $DISK_MODS; do
+		modprobe "$m" || result FAIL driver "modprobe $m failed"
+	done
+	if [ -z "$NVME" ] || ! wait_for $DISK 30 || ! disk_ready; then
+		result FAIL disk "no $DISK_KIND disk ($DISK)"
+		return 1
+	fi
+}
+
 # Writes MB MiB of random data with O_DIRECT, reads them back with O_DIRECT
 # (in other request sizes), and compares checksums.
 disk_check() {

@@ -33,14 +33,7 @@ run_test() {
 	local modes m
 	BASE=$(arg xen_dma_base swiotlb-xen)
 	modes=$(arg xen_dma_compare "auto bounce" | tr ',' ' ')
-	load_module || return
-	for m in $DISK_MODS; do
-		modprobe "$m" || result FAIL driver "modprobe $m failed"
-	done
-	if [ -z "$NVME" ] || ! wait_for $DISK 30 || ! disk_ready; then
-		result FAIL disk "no disk ($DISK)"
-		return
-	fi
+	disk_up || return
 	run_bench "$BASE"
 	for m in $modes; do
 		if [ "$m" != auto ]; then

@@ -30,12 +30,7 @@ run_test() {
 	modes=$(arg xen_dma_compare "auto bounce" | tr ',' ' ')
 	: >/tmp/perf
 	rm -f /tmp/perf.bad
-	load_module || return
-	modprobe nvme || result FAIL driver "modprobe nvme failed"
-	if [ -z "$NVME" ] || ! wait_for $DISK 30 || ! disk_ready; then
-		result FAIL disk "no NVMe disk ($DISK)"
-		return
-	fi
+	disk_up || return
 	if attached "$NVME"; then
 		result FAIL attach "$NVME attached before the test attached it (devices= given?)"
 		return

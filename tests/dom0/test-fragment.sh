@@ -52,12 +52,7 @@ run_test() {
 	local f
 	FRAG_MB=$(arg xen_dma_fragment_mb 128)
 	BASE=swiotlb-xen
-	load_module || return
-	modprobe nvme || result FAIL driver "modprobe nvme failed"
-	if [ -z "$NVME" ] || ! wait_for $DISK 30 || ! disk_ready; then
-		result FAIL disk "no NVMe disk ($DISK)"
-		return
-	fi
+	disk_up || return
 	if run_fragment "$BASE"; then
 		say "$BASE on the scrambled memory: $(frag_count "$BASE" checks) checks, $(frag_count "$BASE" bad) wrong, $(frag_count "$BASE" refused) refused (recorded, not judged)"
 	else

@@ -15,12 +15,7 @@ run_test() {
 	MB=$(arg xen_dma_mb 64)
 	PASSES=$(arg xen_dma_passes 2)
 	BASE=swiotlb-xen
-	load_module || return
-	modprobe nvme || result FAIL driver "modprobe nvme failed"
-	if [ -z "$NVME" ] || ! wait_for $DISK 30 || ! disk_ready; then
-		result FAIL disk "no NVMe disk ($DISK)"
-		return
-	fi
+	disk_up || return
 	dd if=/dev/urandom of=/tmp/pattern bs=1M count="$MB" 2>/dev/null
 	WANT=$(sha256sum </tmp/pattern | cut -d' ' -f1)
 	dd if=/tmp/pattern of=$DISK bs=1M oflag=direct conv=fsync 2>/dev/null

@@ -48,6 +48,8 @@
 #include <xen/xen.h>
 #include <asm/xen/hypercall.h>
 
+#include "../include/xen-dma-test-pci.h"
+
 static char *device;
 module_param(device, charp, 0444);
 MODULE_PARM_DESC(device, "PCI address (DDDD:BB:DD.F) of the device whose DMA ops are checked");
@@ -405,7 +407,6 @@ free:
 
 static int __init xen_dma_fragment_init(void)
 {
-	unsigned int domain, bus, slot, fn;
 	struct pci_dev *pdev;
 	int ret;
 
@@ -413,17 +414,9 @@ static int __init xen_dma_fragment_init(void)
 		pr_err("only an x86 PV domain's memory can be scrambled from inside\n");
 		return -EOPNOTSUPP;
 	}
-	if (!device || sscanf(device, "%x:%x:%x.%x", &domain, &bus, &slot,
-			      &fn) != 4 || slot > 31 || fn > 7) {
-		pr_err("device=%s: give a PCI address, DDDD:BB:DD.F\n",
-		       device ?: "(none)");
-		return -EINVAL;
-	}
-	pdev = pci_get_domain_bus_and_slot(domain, bus, PCI_DEVFN(slot, fn));
-	if (!pdev) {
-		pr_err("device=%s: no such PCI device\n", device);
-		return -ENODEV;
-	}
+	pdev = xen_dma_test_pci_get(device);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
 	ret = frag_device(&pdev->dev);
 	pci_dev_put(pdev);
 	if (ret) {
