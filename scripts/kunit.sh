@@ -46,7 +46,8 @@ set +e
 # A private mount namespace hides /dev/kvm from kunit.py's QEMU.
 hide_kvm=()
 [ -e /dev/kvm ] && hide_kvm=(unshare --mount sh -c 'mount --bind /dev/null /dev/kvm && exec "$@"' sh)
-(cd "$XEN_DMA_KSRC" && flock "$XEN_DMA_LOCK" "${hide_kvm[@]}" python3 tools/testing/kunit/kunit.py run \
+# make test JOBS="..." must not reach the kernel's make (see modules-debian.sh).
+(cd "$XEN_DMA_KSRC" && flock "$XEN_DMA_LOCK" "${hide_kvm[@]}" env -u JOBS python3 tools/testing/kunit/kunit.py run \
 	--arch="$arch" "${cross[@]}" \
 	--kunitconfig="$XEN_DMA_TOP/tests/kunit/$arch.kunitconfig" \
 	--build_dir="$build_dir" --jobs="$(nproc)" \
