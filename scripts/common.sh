@@ -50,7 +50,7 @@ xen_dma_cases() {
 	awk -v s="${1:--}" -v a="${2:--}" -v t="${3:--}" '
 		/^#/ || NF < 6 { next }
 		s != "-" && ("," $5 ",") !~ ("," s ",") { next }
-		a != "-" && a != ($3 == "arm" ? "arm64" : "x86_64") { next }
+		a != "-" && a != ($3 ~ /^arm/ ? "arm64" : "x86_64") { next }
 		t != "-" && t != $2 { next }
 		{ print $1 }' "$XEN_DMA_CASES"
 }

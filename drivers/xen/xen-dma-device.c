@@ -56,6 +56,8 @@ int xen_dma_backend_init(struct xen_dma_backend *backend,
 	if (unsafe) {
 		pr_err("mode=%s refused: %s\n", xen_dma_mode_name(forced_mode),
 		       unsafe);
+		if (hooks->release)
+			hooks->release();
 		return -EOPNOTSUPP;
 	}
 	backend->forced_mode = forced_mode;
@@ -104,6 +106,8 @@ void xen_dma_backend_exit(struct xen_dma_backend *backend)
 	}
 	/* Leaked coherent buffers keep their exchanged frames, unrecorded. */
 	xen_dma_mem_destroy(&backend->mem);
+	if (backend->hooks->release)
+		backend->hooks->release();
 	mutex_destroy(&backend->lock);
 }
 

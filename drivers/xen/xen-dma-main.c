@@ -135,7 +135,7 @@ static struct uint_param segment_kb = {
 };
 module_param_cb(segment_kb, &uint_param_ops, &segment_kb, 0444);
 MODULE_PARM_DESC(segment_kb,
-		 "bounce pool segment size in KiB, a power of two from 64 to 4096 (default 1024); the largest mapping that can bounce. Where Xen has no machine extent that large left, smaller segments are used, down to 256 KiB, and the log says so");
+		 "bounce pool segment size in KiB, a power of two from 4 to 4096 (default 1024); the largest mapping that can bounce. Where Xen has no machine extent that large, smaller segments are used, down to one page, and the log says so");
 
 static struct uint_param pool_mb = { .value = 16, .min = 1, .max = 65536 };
 module_param_cb(pool_mb, &uint_param_ops, &pool_mb, 0444);

@@ -15,6 +15,8 @@
  *    xen_swiotlb_alloc_coherent() does), which saves the exchange, its
  *    hypercalls and TLB flush, and Xen's scarce low memory. The ranges it
  *    did exchange are recorded here, and only those are exchanged back.
+ *    Where the hypervisor can only find contiguous frames, not make them,
+ *    a run of them is looked for in a larger block.
  */
 
 #define pr_fmt(fmt) "xen_dma: " fmt
@@ -109,51 +111,112 @@ static struct page *alloc_gfn(unsigned int order, u64 limit, gfp_t gfp,
 	return NULL;
 }
 
+/* What xen_dma_mem_free() must undo: frames exchanged, or a split block. */
+#define XEN_DMA_MEM_MOVED	BIT(8)
+#define XEN_DMA_MEM_SPLIT	BIT(9)
+
 /*
- * Records that @page's frames were exchanged. The lock is taken with
- * interrupts off and never dropped, so the node allocation must not sleep.
+ * Records what must be undone for @page. The lock is taken with interrupts
+ * off and never dropped, so the node allocation must not sleep.
  */
-static int remember_moved(struct xen_dma_mem *mem, struct page *page,
-			  unsigned int order, gfp_t gfp)
+static int remember(struct xen_dma_mem *mem, struct page *page,
+		    unsigned int order, unsigned long how, gfp_t gfp)
 {
 	unsigned long flags;
 	int ret;
 
 	xa_lock_irqsave(&mem->moved, flags);
 	ret = xa_err(__xa_store(&mem->moved, page_to_pfn(page),
-				xa_mk_value(order), gfp & ~__GFP_DIRECT_RECLAIM));
+				xa_mk_value(order | how),
+				gfp & ~__GFP_DIRECT_RECLAIM));
 	xa_unlock_irqrestore(&mem->moved, flags);
 	return ret;
 }
 
-/* Machine frames: pages "ready buffers for DMA" vouches for. */
+/* Machine frames: pages "ready buffers for DMA" makes contiguous. */
 static struct page *alloc_machine(struct xen_dma_mem *mem, unsigned int order,
-				  u64 limit, gfp_t gfp, dma_addr_t *bus,
-				  int *err)
+				  unsigned int bits, bool aligned, gfp_t gfp,
+				  dma_addr_t *bus, int *err)
 {
-	unsigned int bits = limit_bits(limit);
 	struct page *page;
 	int ret;
 
-	if (bits < PAGE_SHIFT + order) {
-		*err = -ERANGE;
-		return NULL;
-	}
 	/* Zones say nothing of machine addresses: any page will do. */
 	page = alloc_pages(gfp, order);
 	if (!page) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	ret = mem->hooks->make_contiguous(page_to_phys(page), order, bits, bus);
+	ret = mem->hooks->make_contiguous(page_to_phys(page), order, bits,
+					  aligned, bus);
 	if (ret < 0) {
 		__free_pages(page, order);
 		*err = ret;
 		return NULL;
 	}
-	if (ret == XEN_DMA_FRAMES_MOVED && remember_moved(mem, page, order, gfp)) {
+	if (ret == XEN_DMA_FRAMES_MOVED &&
+	    remember(mem, page, order, XEN_DMA_MEM_MOVED, gfp)) {
 		mem->hooks->undo_contiguous(page_to_phys(page), order);
 		__free_pages(page, order);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	return page;
+}
+
+/*
+ * Machine frames where the hypervisor only finds them: under cache colouring
+ * an Arm dom0's runs of machine-contiguous frames start anywhere in its
+ * guest frames (measured: 12 frames of every 16, starting 10 frames into
+ * an aligned block of 16), so a block of 2^order pages the page allocator
+ * gives is almost never one. A block XEN_DMA_MEM_FIND_SPARE orders larger
+ * is searched instead, the run kept and the rest given back, page by page
+ * (split_page()); a few such blocks are tried.
+ */
+#define XEN_DMA_MEM_FIND_SPARE	2
+#define XEN_DMA_MEM_FIND_TRIES	4
+
+static struct page *alloc_found(struct xen_dma_mem *mem, unsigned int order,
+				unsigned int bits, bool aligned, gfp_t gfp,
+				dma_addr_t *bus, int *err)
+{
+	unsigned int chunk = min(order + XEN_DMA_MEM_FIND_SPARE,
+				 (unsigned int)XEN_DMA_MAX_PAGE_ORDER);
+	unsigned long first, i;
+	bool too_high = false;
+	struct page *page;
+	int ret = -EAGAIN, try;
+
+	for (try = 0; try < XEN_DMA_MEM_FIND_TRIES; try++) {
+		page = alloc_pages(gfp, chunk);
+		if (!page) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		ret = mem->hooks->find_contiguous(page_to_phys(page), chunk,
+						  order, bits, aligned, &first,
+						  bus);
+		if (!ret)
+			break;
+		__free_pages(page, chunk);
+		if (ret != -EAGAIN && ret != -ERANGE) {
+			*err = ret;
+			return NULL;
+		}
+		too_high |= ret == -ERANGE;
+	}
+	if (ret) {
+		*err = too_high ? -ERANGE : -ENOMEM;
+		return NULL;
+	}
+	split_page(page, chunk);
+	for (i = 0; i < BIT(chunk); i++)
+		if (i < first || i >= first + BIT(order))
+			__free_page(page + i);
+	page += first;
+	if (remember(mem, page, order, XEN_DMA_MEM_SPLIT, gfp)) {
+		for (i = 0; i < BIT(order); i++)
+			__free_page(page + i);
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -166,12 +229,17 @@ static struct page *alloc_machine(struct xen_dma_mem *mem, unsigned int order,
  * @space: the bus space, from xen_dma_policy_bus_space()
  * @order: 2^@order pages, bus-contiguous
  * @limit: the highest bus address the device reaches
+ * @aligned: the bus address must be aligned to the size, as
+ *	dma_alloc_coherent() promises; a bounce segment needs no more than a
+ *	page's alignment
  * @gfp: allocation flags; zone modifiers are ignored. Atomic allocations
  *	are fine: nothing here sleeps unless @gfp allows it
  * @bus: set to the bus address of the first byte
- * @err: set on failure: -ENOMEM, -ERANGE when nothing below @limit could be
- *	had, or the error of "ready buffers for DMA" (-EOPNOTSUPP where the
- *	hypervisor gives no machine addresses)
+ * @err: set on failure: -ENOMEM (also when no page tried was already
+ *	machine-contiguous where the hypervisor cannot make it so), -ERANGE
+ *	when nothing below @limit could be had (also when pages were turned
+ *	down for lying above it), or the error of "ready buffers for DMA"
+ *	(-EOPNOTSUPP where the hypervisor gives no machine addresses)
  *
  * The contents are undefined.
  *
@@ -179,8 +247,11 @@ static struct page *alloc_machine(struct xen_dma_mem *mem, unsigned int order,
  */
 struct page *xen_dma_mem_alloc(struct xen_dma_mem *mem,
 			       enum xen_dma_bus_space space, unsigned int order,
-			       u64 limit, gfp_t gfp, dma_addr_t *bus, int *err)
+			       u64 limit, bool aligned, gfp_t gfp,
+			       dma_addr_t *bus, int *err)
 {
+	unsigned int bits;
+
 	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_ZERO);
 	gfp |= __GFP_NOWARN;
 	if (order > XEN_DMA_MAX_PAGE_ORDER) {
@@ -189,7 +260,14 @@ struct page *xen_dma_mem_alloc(struct xen_dma_mem *mem,
 	}
 	if (space == XEN_DMA_SPACE_GFN)
 		return alloc_gfn(order, limit, gfp, bus, err);
-	return alloc_machine(mem, order, limit, gfp, bus, err);
+	bits = limit_bits(limit);
+	if (bits < PAGE_SHIFT + order) {
+		*err = -ERANGE;
+		return NULL;
+	}
+	if (mem->hooks->find_contiguous)
+		return alloc_found(mem, order, bits, aligned, gfp, bus, err);
+	return alloc_machine(mem, order, bits, aligned, gfp, bus, err);
 }
 
 /**
@@ -199,20 +277,27 @@ struct page *xen_dma_mem_alloc(struct xen_dma_mem *mem,
  * @order: the order it was allocated with
  *
  * Exchanges the frames back first if, and only if, the allocation had them
- * exchanged.
+ * exchanged; a run found in a larger block goes back page by page.
  */
 void xen_dma_mem_free(struct xen_dma_mem *mem, struct page *page,
 		      unsigned int order)
 {
-	unsigned long flags;
-	void *moved;
+	unsigned long flags, how = 0, i;
+	void *entry;
 
 	xa_lock_irqsave(&mem->moved, flags);
-	moved = __xa_erase(&mem->moved, page_to_pfn(page));
+	entry = __xa_erase(&mem->moved, page_to_pfn(page));
 	xa_unlock_irqrestore(&mem->moved, flags);
-	if (moved) {
-		WARN_ON(xa_to_value(moved) != order);
+	if (entry) {
+		how = xa_to_value(entry) & ~(unsigned long)U8_MAX;
+		WARN_ON((xa_to_value(entry) & U8_MAX) != order);
+	}
+	if (how & XEN_DMA_MEM_MOVED)
 		mem->hooks->undo_contiguous(page_to_phys(page), order);
+	if (how & XEN_DMA_MEM_SPLIT) {
+		for (i = 0; i < BIT(order); i++)
+			__free_page(page + i);
+		return;
 	}
 	__free_pages(page, order);
 }
@@ -229,6 +314,6 @@ unsigned long xen_dma_mem_nr_moved(struct xen_dma_mem *mem)
 	void *entry;
 
 	xa_for_each(&mem->moved, index, entry)
-		n++;
+		n += !!(xa_to_value(entry) & XEN_DMA_MEM_MOVED);
 	return n;
 }

@@ -429,7 +429,7 @@ static struct page *alloc_coherent_pages(struct xen_dma_device *xdev,
 	if (!size)
 		return NULL;
 	page = xen_dma_mem_alloc(&xdev->backend->mem, xdev->space,
-				 get_order(size), limit, gfp, bus, &err);
+				 get_order(size), limit, true, gfp, bus, &err);
 	if (!page)
 		return NULL;
 	memset(page_address(page), 0, PAGE_SIZE << get_order(size));

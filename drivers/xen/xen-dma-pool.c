@@ -117,20 +117,27 @@ static struct xen_dma_pool_segment *pool_new_segment(struct xen_dma_pool *pool)
 		ret = -ENOMEM;
 		goto free;
 	}
-	pages = xen_dma_mem_alloc(pool->mem, pool->config.space, order,
-				  pool_address_limit(pool), GFP_KERNEL, &bus,
-				  &ret);
-	/*
-	 * Guest frames above the limit still serve devices that reach them
-	 * (an Arm board whose RAM starts above 4 GiB has none below it); only
-	 * "ready buffers for DMA" can promise a limit for machine frames.
-	 */
-	if (!pages && ret == -ERANGE && pool->config.space == XEN_DMA_SPACE_GFN) {
-		pr_warn_once("no memory below 2^%u for the bounce pool: using higher memory; devices with narrower masks cannot bounce\n",
-			     pool->config.address_bits);
+	pages = NULL;
+	ret = -ERANGE;
+	if (!pool->above_limit)
 		pages = xen_dma_mem_alloc(pool->mem, pool->config.space, order,
-					  DMA_BIT_MASK(64), GFP_KERNEL, &bus,
-					  &ret);
+					  pool_address_limit(pool), false,
+					  GFP_KERNEL, &bus, &ret);
+	/*
+	 * Memory above the limit still serves devices that reach it: guest
+	 * frames on an Arm board whose RAM starts above 4 GiB, or machine
+	 * frames where Xen cannot exchange any for lower ones (an Arm dom0
+	 * under cache colouring, whose frames are where Xen put them). Once
+	 * none was to be had below, no later segment asks again.
+	 */
+	if (!pages && ret == -ERANGE) {
+		if (!pool->above_limit)
+			pr_warn("no memory below 2^%u for the bounce pool: using higher memory; devices with narrower masks cannot bounce\n",
+				pool->config.address_bits);
+		pool->above_limit = true;
+		pages = xen_dma_mem_alloc(pool->mem, pool->config.space, order,
+					  DMA_BIT_MASK(64), false, GFP_KERNEL,
+					  &bus, &ret);
 	}
 	if (!pages)
 		goto free;
@@ -340,8 +347,10 @@ free:
  * possible CPU. Where a segment's memory cannot be had (-ENOMEM: Xen has no
  * machine extent that large left, as on a long-running host whose heap is
  * fragmented), the segments are halved, their number doubled so the pool
- * keeps its size, down to XEN_DMA_SEGMENT_SHIFT_FALLBACK: a pool with smaller
- * segments maps everything but the largest buffers, no pool maps nothing.
+ * keeps its size, down to one page (an Arm dom0 under cache colouring has
+ * machine-contiguous runs only as long as its adjacent colours): a pool
+ * with smaller segments maps everything but the largest buffers, no pool
+ * maps nothing.
  * The shape made is in the pool's config.
  *
  * Context: process context; may sleep.
@@ -357,7 +366,9 @@ struct xen_dma_pool *xen_dma_pool_create(struct xen_dma_mem *mem,
 	for (;;) {
 		pool = pool_create(mem, &shape);
 		if (!IS_ERR(pool) || PTR_ERR(pool) != -ENOMEM ||
-		    shape.segment_shift <= XEN_DMA_SEGMENT_SHIFT_FALLBACK ||
+		    shape.segment_shift <= max_t(unsigned int,
+						 XEN_DMA_SEGMENT_SHIFT_MIN,
+						 PAGE_SHIFT) ||
 		    shape.max_segments > UINT_MAX / 2)
 			break;
 		shape.segment_shift--;

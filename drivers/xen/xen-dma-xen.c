@@ -4,7 +4,9 @@
  *
  * "Map addresses" reads the p2m (x86 PV), or Linux's record of foreign
  * mappings (Arm); "ready buffers for DMA" exchanges frames for a contiguous
- * extent with XENMEM_exchange (x86 PV) unless the memory already is one.
+ * extent with XENMEM_exchange (x86 PV) unless the memory already is one,
+ * or, in a dom0 that is not 1:1 and has no IOMMU, learns through grants of
+ * its own pages whether they are.
  * xen_create_contiguous_region() is not exported to modules, so the
  * exchange is done here with the exported reservation helpers and the
  * hypercall interface. The features include what XEN_SYSCTL_physinfo says
@@ -19,6 +21,7 @@
 #include <linux/spinlock.h>
 
 #include <xen/features.h>
+#include <xen/grant_table.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/memory.h>
 #include <xen/mem-reservation.h>
@@ -27,6 +30,7 @@
 #include <asm/xen/hypercall.h>
 
 #include <xen/xen-dma-compat.h>
+#include <xen/xen-dma-policy.h>
 #include <xen/xen-dma-xen.h>
 
 /*
@@ -221,7 +225,8 @@ static bool xen_exchange(unsigned long in_nr, unsigned int in_order,
 }
 
 static int xen_pv_make_contiguous(phys_addr_t phys, unsigned int order,
-				  unsigned int address_bits, dma_addr_t *bus)
+				  unsigned int address_bits, bool aligned,
+				  dma_addr_t *bus)
 {
 	struct page *first = pfn_to_page(PHYS_PFN(phys));
 	unsigned long nr = 1UL << order, i, flags;
@@ -240,7 +245,7 @@ static int xen_pv_make_contiguous(phys_addr_t phys, unsigned int order,
 	 */
 	xen_dma_xen_pv_map_range(phys, PAGE_SIZE << order, &range);
 	if (range.contiguous && !range.foreign &&
-	    IS_ALIGNED(range.bus, PAGE_SIZE << order) &&
+	    (!aligned || IS_ALIGNED(range.bus, PAGE_SIZE << order)) &&
 	    (address_bits >= 64 ||
 	     range.bus + (PAGE_SIZE << order) - 1 <= DMA_BIT_MASK(address_bits))) {
 		*bus = range.bus;
@@ -344,29 +349,206 @@ void xen_dma_xen_translated_map_range(phys_addr_t phys, size_t size,
 }
 
 /*
- * Only called where devices need machine addresses in an auto-translated
- * domain: not 1:1 and no IOMMU (xen_dma_policy_bus_space()). Xen gives such
- * a domain no machine frame numbers: XENMEM_exchange hides them from a
- * translated guest, and Linux's own code never learns them.
+ * Machine addresses in an auto-translated domain that is not 1:1 and has no
+ * IOMMU: an Arm dom0 under Xen's cache colouring (Xen 4.20+, LLC_COLORING).
+ * Xen can neither exchange its frames for a contiguous extent (it backs a
+ * coloured domain with single pages of its colours only, and tells a
+ * translated caller of XENMEM_exchange no frame numbers) nor name them,
+ * except in one place: a grant mapping with GNTMAP_host_map reports the
+ * machine address of the granted frame in dev_bus_addr (xen/common/
+ * grant_table.c, map_grant_ref(): "op->dev_bus_addr = mfn_to_maddr(mfn)"),
+ * which Linux's own arch/arm/xen/p2m.c relies on for other domains' pages.
+ * So dom0 grants its own frames to itself, maps them at unpopulated guest
+ * frames, reads their machine addresses, and unmaps them at once. The
+ * frames stay where they are afterwards: Xen on Arm moves no page of a
+ * domain by itself (no paging, sharing or log-dirty), and only the domain's
+ * own hypercalls change its p2m. Xen maps a domain's own grant only when
+ * asked by its real domid, not DOMID_SELF (rcu_lock_domain_by_id()), and
+ * dom0's own domid is the only one Linux knows for sure, so this is dom0's.
+ * Contiguous machine frames are what the colours make them: runs as long as
+ * dom0's adjacent colours (64 KiB for 16 of 32), found, never made.
  */
-static int xen_translated_make_contiguous(phys_addr_t phys, unsigned int order,
-					  unsigned int address_bits,
-					  dma_addr_t *bus)
+#define XEN_SELF_GRANT_BATCH	16
+#define XEN_SELF_GRANT_PAGES	DIV_ROUND_UP(XEN_SELF_GRANT_BATCH * XEN_PAGE_SIZE, \
+					     PAGE_SIZE)
+
+/* Unpopulated guest frames the grants are mapped at, and the batch's ops. */
+static DEFINE_SPINLOCK(xen_self_grant_lock);
+static struct page *xen_self_grant_scratch[XEN_SELF_GRANT_PAGES];
+static bool xen_self_grant_ready;
+static struct gnttab_map_grant_ref xen_self_grant_map[XEN_SELF_GRANT_BATCH];
+static struct gnttab_unmap_grant_ref xen_self_grant_unmap[XEN_SELF_GRANT_BATCH];
+static grant_ref_t xen_self_grant_refs[XEN_SELF_GRANT_BATCH];
+
+static void xen_self_grant_setup(const struct xen_dma_features *f)
 {
-	pr_err_once("not 1:1 and no IOMMU: Xen tells this domain no machine addresses, so no memory can be readied for DMA\n");
-	return -EOPNOTSUPP;
+	int ret;
+
+	if (!f->auto_translated || xen_dma_policy_direct_mapped(f))
+		return;
+	if (!f->initial_domain) {
+		pr_info("not 1:1: machine addresses of this domain's pages can be learnt in dom0 only\n");
+		return;
+	}
+	ret = xen_alloc_unpopulated_pages(XEN_SELF_GRANT_PAGES,
+					  xen_self_grant_scratch);
+	if (ret) {
+		pr_warn("not 1:1: no unpopulated guest frames to learn machine addresses through (%d)\n",
+			ret);
+		return;
+	}
+	xen_self_grant_ready = true;
 }
 
-static void xen_translated_undo_contiguous(phys_addr_t phys, unsigned int order)
+static void xen_self_grant_release(void)
 {
+	if (!xen_self_grant_ready)
+		return;
+	xen_self_grant_ready = false;
+	xen_free_unpopulated_pages(XEN_SELF_GRANT_PAGES, xen_self_grant_scratch);
+}
+
+/* The guest-physical address the @i-th grant of a batch is mapped at. */
+static phys_addr_t xen_self_grant_slot(unsigned int i)
+{
+	unsigned int per_page = PAGE_SIZE / XEN_PAGE_SIZE;
+
+	return page_to_phys(xen_self_grant_scratch[i / per_page]) +
+	       (phys_addr_t)(i % per_page) * XEN_PAGE_SIZE;
+}
+
+/*
+ * The machine frames of @nr frames from @gfn, @nr at most a batch, into
+ * @mfns. Caller holds xen_self_grant_lock.
+ */
+static int xen_self_grant_batch(unsigned long gfn, unsigned int nr,
+				unsigned long *mfns)
+{
+	unsigned int granted, mapped = 0, i;
+	int ret = 0, refused = 0;
+
+	lockdep_assert_held(&xen_self_grant_lock);
+	for (granted = 0; granted < nr; granted++) {
+		ret = gnttab_grant_foreign_access(0, gfn + granted, 0);
+		if (ret < 0)
+			goto end;
+		xen_self_grant_refs[granted] = ret;
+		gnttab_set_map_op(&xen_self_grant_map[granted],
+				  xen_self_grant_slot(granted), GNTMAP_host_map,
+				  xen_self_grant_refs[granted], 0);
+	}
+	ret = HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref,
+					xen_self_grant_map, nr);
+	for (i = 0; i < nr; i++) {
+		struct gnttab_map_grant_ref *op = &xen_self_grant_map[i];
+
+		if (!ret && op->status != GNTST_okay && !refused)
+			refused = op->status;
+		if (ret || op->status != GNTST_okay)
+			continue;
+		mfns[i] = op->dev_bus_addr >> XEN_PAGE_SHIFT;
+		gnttab_set_unmap_op(&xen_self_grant_unmap[mapped++], op->host_addr,
+				    GNTMAP_host_map, op->handle);
+	}
+	if (mapped && HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
+						xen_self_grant_unmap, mapped))
+		pr_err_ratelimited("unmapping %u grants of our own frames failed\n",
+				   mapped);
+	if (!ret && mapped < nr) {
+		pr_err_ratelimited("Xen refused to map grants of our own frames from %#lx: status %d\n",
+				   gfn, refused);
+		ret = -EIO;
+	}
+end:
+	while (granted--) {
+		/* Unmapped above, so the grant is no longer in use. */
+		if (gnttab_end_foreign_access_ref(xen_self_grant_refs[granted]))
+			gnttab_free_grant_reference(xen_self_grant_refs[granted]);
+	}
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Only called where devices need machine addresses in an auto-translated
+ * domain: not 1:1 and no IOMMU (xen_dma_policy_bus_space()). Nothing here
+ * can make frames contiguous, so the runs there are are looked for: one pass
+ * over the block's frames, tracking the run the current frame ends, until
+ * it holds a window of the size asked for, at a page boundary, aligned
+ * when asked and low enough.
+ */
+static int xen_translated_find_contiguous(phys_addr_t phys,
+					  unsigned int chunk_order,
+					  unsigned int order,
+					  unsigned int address_bits,
+					  bool aligned, unsigned long *first,
+					  dma_addr_t *bus)
+{
+	unsigned long per_page = PAGE_SIZE / XEN_PAGE_SIZE;
+	unsigned long gfn = XEN_PFN_DOWN(phys), nr = per_page << chunk_order;
+	unsigned long want = per_page << order, run = 0, prev = 0, i, flags;
+	unsigned long mfns[XEN_SELF_GRANT_BATCH];
+	int ret = -EAGAIN;
+	bool too_high = false;
+
+	if (!xen_self_grant_ready) {
+		pr_err_once("not 1:1 and no IOMMU: no way to learn machine addresses here (Xen names them only through a grant mapping, which only dom0 can make of its own pages), so no memory can be readied for DMA\n");
+		return -EOPNOTSUPP;
+	}
+	spin_lock_irqsave(&xen_self_grant_lock, flags);
+	for (i = 0; i < nr; i++) {
+		unsigned long j = i % XEN_SELF_GRANT_BATCH, start, mfn;
+		int err;
+
+		if (!j) {
+			err = xen_self_grant_batch(gfn + i,
+						   min_t(unsigned long, nr - i,
+							 XEN_SELF_GRANT_BATCH),
+						   mfns);
+			if (err) {
+				ret = err;
+				break;
+			}
+		}
+		mfn = mfns[j];
+		run = run && mfn == prev + 1 ? run + 1 : 1;
+		prev = mfn;
+		if (run < want)
+			continue;
+		/* The window of @want frames ending here. */
+		start = i + 1 - want;
+		mfn -= want - 1;
+		if (start % per_page ||
+		    (aligned && !IS_ALIGNED(mfn, want)))
+			continue;
+		if (address_bits < 64 &&
+		    (((u64)mfn + want) << XEN_PAGE_SHIFT) - 1 >
+		    DMA_BIT_MASK(address_bits)) {
+			too_high = true;
+			continue;
+		}
+		*first = start / per_page;
+		*bus = (dma_addr_t)mfn << XEN_PAGE_SHIFT;
+		ret = 0;
+		break;
+	}
+	spin_unlock_irqrestore(&xen_self_grant_lock, flags);
+	if (ret == -EAGAIN && too_high)
+		ret = -ERANGE;
+	return ret;
+}
+
+static void xen_translated_read_features(struct xen_dma_features *f)
+{
+	xen_read_features(f);
+	xen_self_grant_setup(f);
 }
 
 static const struct xen_dma_hooks xen_translated_hooks = {
 	.name = "xen (auto-translated)",
-	.read_features = xen_read_features,
+	.read_features = xen_translated_read_features,
 	.map_range = xen_dma_xen_translated_map_range,
-	.make_contiguous = xen_translated_make_contiguous,
-	.undo_contiguous = xen_translated_undo_contiguous,
+	.find_contiguous = xen_translated_find_contiguous,
+	.release = xen_self_grant_release,
 };
 
 #ifdef CONFIG_XEN_PV

@@ -134,24 +134,36 @@ xen_dma_walk_frames(phys_addr_t phys, size_t size,
 /**
  * struct xen_dma_hooks - the hypervisor, as xen-dma sees it
  * @name: shown in logs and debugfs
- * @read_features: fill in the domain's features; called once, at init,
- *	never from a mapping path
+ * @read_features: fill in the domain's features, and take what the other
+ *	hooks need; called once, at init, never from a mapping path
  * @map_range: "map addresses": where a device finds the buffer at @phys,
  *	@size bytes (at least 1), in the bus space of the domain's own
  *	frames: machine frames in a PV domain, guest frames in an
  *	auto-translated one. One call covers the whole buffer. Called from
  *	mapping paths: must not sleep.
  * @make_contiguous: "ready buffers for DMA": make the 2^@order pages at
- *	@phys machine-contiguous below @address_bits, aligned to their size
- *	on the bus (as dma_alloc_coherent() promises), and return the bus
+ *	@phys machine-contiguous below @address_bits, when @aligned aligned
+ *	to their size on the bus (as dma_alloc_coherent() promises; a bounce
+ *	segment needs no more than page alignment), and return the bus
  *	address of the first byte in @bus. Memory that already is keeps its
  *	frames and its contents (return 0); otherwise the frames are exchanged,
  *	the contents lost, and %XEN_DMA_FRAMES_MOVED returned. On failure the
  *	memory is exactly as it was. Must not sleep: coherent allocations may
- *	be made in atomic context.
+ *	be made in atomic context. NULL where @find_contiguous is given.
+ * @find_contiguous: "ready buffers for DMA" where the hypervisor cannot
+ *	exchange frames for this domain, only say where they are (an Arm dom0
+ *	under cache colouring): find, in the 2^@chunk_order pages at @phys,
+ *	2^@order pages in a row that are machine-contiguous below
+ *	@address_bits (aligned to their size on the bus when @aligned), and
+ *	set @first to the index of the first and @bus to its bus address.
+ *	Return 0, -EAGAIN when there are none, -ERANGE when there are only
+ *	above the limit, or another error when machine addresses cannot be
+ *	learnt at all. Nothing is changed. Must not sleep. Optional.
  * @undo_contiguous: give back what a %XEN_DMA_FRAMES_MOVED call of
  *	@make_contiguous obtained for the same range, so the pages can return
  *	to the page allocator. Must not sleep.
+ * @release: optional; give back what @read_features took, once no call of
+ *	@make_contiguous can come any more
  */
 struct xen_dma_hooks {
 	const char *name;
@@ -159,8 +171,14 @@ struct xen_dma_hooks {
 	void (*map_range)(phys_addr_t phys, size_t size,
 			  struct xen_dma_bus_range *range);
 	int (*make_contiguous)(phys_addr_t phys, unsigned int order,
-			       unsigned int address_bits, dma_addr_t *bus);
+			       unsigned int address_bits, bool aligned,
+			       dma_addr_t *bus);
 	void (*undo_contiguous)(phys_addr_t phys, unsigned int order);
+	int (*find_contiguous)(phys_addr_t phys, unsigned int chunk_order,
+			       unsigned int order, unsigned int address_bits,
+			       bool aligned, unsigned long *first,
+			       dma_addr_t *bus);
+	void (*release)(void);
 };
 
 #endif /* _XEN_DMA_HOOKS_H */

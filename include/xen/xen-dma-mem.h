@@ -15,8 +15,10 @@
 /**
  * struct xen_dma_mem - where DMA-able memory comes from
  * @hooks: the hypervisor: "ready buffers for DMA" for machine addresses
- * @moved: ranges whose frames "ready buffers for DMA" exchanged, keyed by
- *	the first pfn, value the order; only those are exchanged back on free
+ * @moved: allocations that need more than __free_pages() on free, keyed by
+ *	the first pfn, value the order and what to undo: frames that "ready
+ *	buffers for DMA" exchanged (only those are exchanged back), or a run
+ *	found in a larger block (given back page by page)
  */
 struct xen_dma_mem {
 	const struct xen_dma_hooks *hooks;
@@ -27,7 +29,8 @@ void xen_dma_mem_init(struct xen_dma_mem *mem, const struct xen_dma_hooks *hooks
 void xen_dma_mem_destroy(struct xen_dma_mem *mem);
 struct page *xen_dma_mem_alloc(struct xen_dma_mem *mem,
 			       enum xen_dma_bus_space space, unsigned int order,
-			       u64 limit, gfp_t gfp, dma_addr_t *bus, int *err);
+			       u64 limit, bool aligned, gfp_t gfp,
+			       dma_addr_t *bus, int *err);
 void xen_dma_mem_free(struct xen_dma_mem *mem, struct page *page,
 		      unsigned int order);
 unsigned long xen_dma_mem_nr_moved(struct xen_dma_mem *mem);

@@ -27,11 +27,11 @@ struct device;
  * lets an NVMe make the 512 KiB to 1 MiB requests most controllers take
  * (swiotlb's 256 KiB caps them at 252 KiB); beyond that the devices
  * measured gained nothing (Documentation/performance.rst, "Segment size").
- * Where Xen has no extent that large left, the pool falls back to smaller
- * segments, down to swiotlb's 256 KiB (XEN_DMA_SEGMENT_SHIFT_FALLBACK).
+ * Where Xen has no extent that large, the pool falls back to smaller
+ * segments, down to one page: an Arm dom0 under cache colouring has
+ * machine-contiguous runs only as long as its adjacent colours.
  */
-#define XEN_DMA_SEGMENT_SHIFT_MIN	16
-#define XEN_DMA_SEGMENT_SHIFT_FALLBACK	18
+#define XEN_DMA_SEGMENT_SHIFT_MIN	12
 #define XEN_DMA_SEGMENT_SHIFT_DEFAULT	20
 #define XEN_DMA_SEGMENT_SHIFT_MAX	22
 
@@ -148,6 +148,9 @@ struct xen_dma_pool_stats {
  * @areas: one per possible CPU, up to @nr_areas
  * @nr_areas: number of @areas
  * @grow_lock: serialises adding segments
+ * @above_limit: no memory was to be had below the pool's address limit, so
+ *	segments come from higher memory without asking again; under
+ *	@grow_lock
  * @grow_work: adds segments after an area crossed the high-water mark
  * @grow_retry: jiffies before which a failed growth is not retried
  * @grows: see &xen_dma_pool_stats
@@ -162,6 +165,7 @@ struct xen_dma_pool {
 	struct xen_dma_pool_area *areas;
 	unsigned int nr_areas;
 	struct mutex grow_lock;	/* one segment added at a time */
+	bool above_limit;
 	struct work_struct grow_work;
 	unsigned long grow_retry;
 	atomic_long_t grows;

@@ -48,6 +48,12 @@ nvme_addr=0000:00:04.0	# pinned with addr=0x4 below (x86)
 nic_addr=0000:00:05.0	# pinned with addr=0x5 below (x86)
 vblk_addr=0000:00:01.0	# pinned with addr=0x1 below (arm64)
 arm_nvme_addr=0000:00:02.0	# pinned with addr=0x2 below (arm64)
+# The coloured machines (armc, armcs): 32 colours of 4 KiB (a 2 MiB, 16-way
+# LLC); Xen keeps 0-1, dom0 gets 16 adjacent ones, 16-31, so its
+# machine-contiguous runs are 64 KiB long and 64 KiB-aligned.
+# What Xen's SMMUv3 driver prints when a device's access fails or it breaks.
+smmu_fault='SMMUv3:.*(event 0x|EVTQ overflow|CMDQ error|timeout)'
+xen_colours='llc-coloring=on llc-size=2M llc-nr-ways=16 xen-llc-colors=0-1 dom0-llc-colors=16-31'
 
 for c in "${cases[@]}"; do
 	[ -n "$(xen_dma_case "$c")" ] ||
@@ -57,7 +63,7 @@ done
 # case_field CASE N: field N of the case's line after its name (1 test,
 # 2 machine, 3 disk, 4 stacks, 5 timeout).
 case_field() { xen_dma_case "$1" | cut -d' ' -f"$2"; }
-case_arch() { [ "$(case_field "$1" 2)" = arm ] && echo arm64 || echo x86_64; }
+case_arch() { case "$(case_field "$1" 2)" in arm*) echo arm64 ;; *) echo x86_64 ;; esac; }
 
 mkdir -p "$XEN_DMA_CACHE/logs"
 # setup ARCH [foreign]: fetch, module, initramfs for ARCH (built once per
@@ -119,11 +125,13 @@ run_case() {
 		return 1
 	fi
 	case "$mtype:$disk" in
-	arm:virtio)	dev_addr=$vblk_addr ;;
-	arm:nvme)	dev_addr=$arm_nvme_addr ;;
+	arm*:virtio)	dev_addr=$vblk_addr ;;
+	arm*:nvme)	dev_addr=$arm_nvme_addr ;;
 	*)		dev_addr=$nvme_addr ;;
 	esac
 	params=${params//@DISK@/$dev_addr}
+	params=${params//@NVME@/$arm_nvme_addr}
+	params=${params//@VIRTIO@/$vblk_addr}
 	params="${params//@NIC@/$nic_addr} xen_dma_disk=$disk"
 	[ "$kind" = foreign ] && params="$params $domu_tmo"
 	net=(-nic none)
@@ -134,7 +142,7 @@ run_case() {
 	fi
 	# A fresh, zeroed disk each boot (made once the lock is held, one per
 	# case: concurrent runs must not share it): stale data cannot pass.
-	local img=$work/disk-$c.img
+	local img=$work/disk-$c.img img2=$work/disk2-$c.img
 
 	if [ "$arch" = x86_64 ]; then
 		local dom0_cmdline="console=hvc0 earlyprintk=xen xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
@@ -163,12 +171,41 @@ run_case() {
 		# adds the multiboot,module nodes Xen looks for to QEMU's own dtb.
 		local dom0_cmdline="console=hvc0 earlycon=xen pci=nomsi xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
 		local dev=(-device "virtio-blk-pci,drive=d0,addr=0x1")
+		local machine=virt,virtualization=on,gic-version=3 mem=2048 qbin=qemu-system-aarch64
+		local xen=$XEN xen_cmdline='console=dtuart dom0_mem=1024M,max:1024M'
 		[ "$disk" = nvme ] && dev=(-device "nvme,serial=xendma0,drive=d0,addr=0x2")
+		if [ "$mtype" = armc ] || [ "$mtype" = armcs ]; then
+			# The coloured machine: both disks, Xen 4.21 with cache
+			# colouring (scripts/dom0/xen-colour.sh). armcs adds an
+			# SMMUv3 doing stage 2, which only QEMU >= 8.1 has, and
+			# puts the virtio disk behind it too (QEMU's virtio
+			# devices bypass a vIOMMU unless told otherwise).
+			xen=$("$XEN_DMA_TOP/scripts/dom0/xen-colour.sh") || {
+				why="building the coloured Xen failed"; return 1; }
+			mem=4096
+			xen_cmdline="$xen_cmdline $xen_colours"
+			# Xen has the ITS here (xen-colour.sh): MSIs.
+			dom0_cmdline=${dom0_cmdline/ pci=nomsi/}
+			dev=(-device "virtio-blk-pci,drive=d0,addr=0x1"
+				-drive "file=$img2,if=none,id=d1,format=raw"
+				-device "nvme,serial=xendma1,drive=d1,addr=0x2")
+			qbin=$("$XEN_DMA_TOP/scripts/dom0/qemu-smmu.sh") || {
+				why="no QEMU >= 8.1 for a stage-2 SMMUv3"; return 1; }
+			dev=(-L "$(dirname "$qbin")/../share/qemu" "${dev[@]}")
+			if [ "$mtype" = armcs ]; then
+				machine=$machine,iommu=smmuv3
+				xen_cmdline="$xen_cmdline pci-passthrough=on iommu=on"
+				dev=(-global arm-smmuv3.stage=2
+					-global virtio-blk-pci.iommu_platform=on
+					-global virtio-blk-pci.disable-legacy=on
+					"${dev[@]}")
+			fi
+		fi
 		dom0_cmdline=${dom0_cmdline//,/,,}
-		qemu=(qemu-system-aarch64 -machine "virt,virtualization=on,gic-version=3"
-			-accel "tcg,thread=multi" -cpu cortex-a57 -smp 2 -m 2048
+		qemu=("$qbin" -machine "$machine"
+			-accel "tcg,thread=multi" -cpu cortex-a57 -smp 2 -m "$mem"
 			-nographic -no-reboot -nic none
-			-kernel "$XEN" -append 'console=dtuart dom0_mem=1024M,max:1024M'
+			-kernel "$xen" -append "$xen_cmdline"
 			-device "guest-loader,addr=0x50000000,kernel=$KERNEL,bootargs=$dom0_cmdline"
 			-device "guest-loader,addr=0x58000000,initrd=$initrd"
 			-drive "file=$img,if=none,id=d0,format=raw"
@@ -178,15 +215,16 @@ run_case() {
 	(
 		tw=$(date +%s.%N)
 		flock 9
-		rm -f "$img"
+		rm -f "$img" "$img2"
 		truncate -s 256M "$img"
+		case "$mtype" in armc*) truncate -s 256M "$img2" ;; esac
 		t0=$(date +%s.%N)
 		rc=0
 		# --foreground: QEMU stays in our process group, so killing the
 		# caller's group (kill -- -PGID) ends it too.
 		timeout --foreground --kill-after=10 "$tmo" "${qemu[@]}" </dev/null >"$logf" 2>&1 9>&- || rc=$?
 		t1=$(date +%s.%N)
-		rm -f "$img"
+		rm -f "$img" "$img2"
 		echo "$rc $t0 $t1 $tw" | awk '{ printf "%s %.1f %.1f\n", $1, $3 - $2, $2 - $4 }' \
 			>"$logf.status"
 	) 9>"$lock"
@@ -218,6 +256,20 @@ run_case() {
 			log "$c: FAIL iommu: $faults VT-d fault lines in Xen's log, first: $(tr -d '\r' <"$logf" | grep -m 1 -E '\[VT-D\].*[Ff]ault|DMAR:\[DMA')"
 		fi
 	fi
+	if [ "$mtype" = armcs ]; then
+		faults=$(tr -d '\r' <"$logf" | grep -cE "$smmu_fault" || true)
+		if [ "$faults" = 0 ]; then
+			pass=$((pass + 1))
+			log "$c: PASS iommu: no SMMU fault or event in Xen's log"
+		else
+			fail=$((fail + 1))
+			log "$c: FAIL iommu: $faults SMMU fault lines in Xen's log, first: $(tr -d '\r' <"$logf" | grep -m 1 -E "$smmu_fault")"
+		fi
+	fi
+	case "$mtype" in armc*)
+		# Xen's colour set-up, from its own console, for the record.
+		tr -d '\r' <"$logf" | grep -iE 'LLC|colou?r' | head -n 12 | sed 's/^/  xen: /' >&2 || true ;;
+	esac
 	[ $((pass + fail)) -gt 0 ] || fail=1
 	log "$c: $pass passed, $fail failed; boot wall time $secs s (+$waited s waiting for the lock); log $logf"
 	echo "dom0-$tag$arch:$c $pass $fail 0" >"$case_result"

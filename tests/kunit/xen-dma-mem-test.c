@@ -61,7 +61,7 @@ static void mem_gfn_below_limit(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(limits); i++) {
 		for (order = 0; order <= 6; order += 3) {
 			page = xen_dma_mem_alloc(mem, XEN_DMA_SPACE_GFN, order,
-						 limits[i], GFP_KERNEL, &bus,
+						 limits[i], true, GFP_KERNEL, &bus,
 						 &err);
 			KUNIT_ASSERT_NOT_NULL_MSG(test, page, "limit %#llx order %u: %d",
 						  limits[i], order, err);
@@ -74,12 +74,12 @@ static void mem_gfn_below_limit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xen_dma_sim.make_calls, 0UL);
 	/* Below all RAM: every zone was tried, and the error says why. */
 	KUNIT_EXPECT_NULL(test, xen_dma_mem_alloc(mem, XEN_DMA_SPACE_GFN, 0,
-						  SZ_1M - 1, GFP_KERNEL, &bus,
+						  SZ_1M - 1, true, GFP_KERNEL, &bus,
 						  &err));
 	KUNIT_EXPECT_EQ(test, err, -ERANGE);
 	KUNIT_EXPECT_NULL(test, xen_dma_mem_alloc(mem, XEN_DMA_SPACE_GFN,
 						  XEN_DMA_MAX_PAGE_ORDER + 1,
-						  DMA_BIT_MASK(64), GFP_KERNEL,
+						  DMA_BIT_MASK(64), true, GFP_KERNEL,
 						  &bus, &err));
 	KUNIT_EXPECT_EQ(test, err, -E2BIG);
 }
@@ -97,7 +97,7 @@ static void mem_machine_exchanges_only_when_needed(struct kunit *test)
 
 	/* One frame, any address: as it is (the simulated p2m is above 4 GiB). */
 	one = xen_dma_mem_alloc(mem, XEN_DMA_SPACE_MACHINE, 0, DMA_BIT_MASK(64),
-				GFP_KERNEL, &bus, &err);
+				true, GFP_KERNEL, &bus, &err);
 	KUNIT_ASSERT_NOT_NULL(test, one);
 	KUNIT_EXPECT_EQ(test, bus >> XEN_DMA_FRAME_SHIFT,
 			xen_dma_sim_pfn_to_bfn(page_to_pfn(one)));
@@ -106,7 +106,7 @@ static void mem_machine_exchanges_only_when_needed(struct kunit *test)
 
 	/* Below 4 GiB: exchanged, and recorded. */
 	low = xen_dma_mem_alloc(mem, XEN_DMA_SPACE_MACHINE, 0, DMA_BIT_MASK(32),
-				GFP_ATOMIC, &bus, &err);
+				true, GFP_ATOMIC, &bus, &err);
 	KUNIT_ASSERT_NOT_NULL(test, low);
 	KUNIT_EXPECT_LE(test, bus + PAGE_SIZE - 1, DMA_BIT_MASK(32));
 	KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, 1UL);
@@ -114,7 +114,7 @@ static void mem_machine_exchanges_only_when_needed(struct kunit *test)
 
 	/* Two scrambled frames: exchanged to be contiguous. */
 	pair = xen_dma_mem_alloc(mem, XEN_DMA_SPACE_MACHINE, 1, DMA_BIT_MASK(64),
-				 GFP_KERNEL, &bus, &err);
+				 true, GFP_KERNEL, &bus, &err);
 	KUNIT_ASSERT_NOT_NULL(test, pair);
 	KUNIT_EXPECT_EQ(test, xen_dma_sim_pfn_to_bfn(page_to_pfn(pair)) + 1,
 			xen_dma_sim_pfn_to_bfn(page_to_pfn(pair) + 1));
@@ -138,18 +138,18 @@ static void mem_failures(struct kunit *test)
 
 	xen_dma_sim.fail_make_contiguous = 1;
 	KUNIT_EXPECT_NULL(test, xen_dma_mem_alloc(mem, XEN_DMA_SPACE_MACHINE, 2,
-						  DMA_BIT_MASK(32), GFP_KERNEL,
+						  DMA_BIT_MASK(32), true, GFP_KERNEL,
 						  &bus, &err));
 	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
 	/* Fewer address bits than the allocation needs. */
 	KUNIT_EXPECT_NULL(test, xen_dma_mem_alloc(mem, XEN_DMA_SPACE_MACHINE, 2,
-						  DMA_BIT_MASK(13), GFP_KERNEL,
+						  DMA_BIT_MASK(13), true, GFP_KERNEL,
 						  &bus, &err));
 	KUNIT_EXPECT_EQ(test, err, -ERANGE);
 	/* A domain Xen gives no machine addresses (not 1:1, no IOMMU). */
 	xen_dma_sim.no_machine_addresses = true;
 	KUNIT_EXPECT_NULL(test, xen_dma_mem_alloc(mem, XEN_DMA_SPACE_MACHINE, 0,
-						  DMA_BIT_MASK(64), GFP_KERNEL,
+						  DMA_BIT_MASK(64), true, GFP_KERNEL,
 						  &bus, &err));
 	KUNIT_EXPECT_EQ(test, err, -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, 0UL);

@@ -302,7 +302,7 @@ static void ops_translate_bounces_exactly_when_needed(struct kunit *test)
 
 	/* The same frames made contiguous: no bounce, the region's address. */
 	KUNIT_ASSERT_EQ(test, xen_dma_sim_hooks.make_contiguous(phys, 1, 64,
-								&region_bus),
+								true, &region_bus),
 			XEN_DMA_FRAMES_MOVED);
 	bus = dma_map_single(dev, cpu + 4000, 200, DMA_TO_DEVICE);
 	KUNIT_EXPECT_EQ(test, bus, region_bus + 4000);
@@ -448,7 +448,8 @@ static void ops_sg_mixed(struct kunit *test)
 	seen = kunit_kmalloc(test, 8192, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, seen);
 	KUNIT_ASSERT_EQ(test, xen_dma_sim_hooks.make_contiguous(page_to_phys(region),
-								1, 64, &region_bus),
+								1, 64, true,
+								&region_bus),
 			XEN_DMA_FRAMES_MOVED);
 	KUNIT_ASSERT_EQ(test, xen_dma_sim_set_frame(page_to_pfn(pages + 4),
 						    XEN_DMA_BFN_INVALID), 0);
@@ -771,7 +772,7 @@ static void ops_attach_detach(struct kunit *test)
 
 	/* A pool that cannot be made: the device keeps its ops. */
 	regions = xen_dma_sim.regions;
-	xen_dma_sim.fail_make_contiguous = 1;
+	xen_dma_sim.fail_make_contiguous = UINT_MAX;
 	KUNIT_ASSERT_EQ(test, xen_dma_backend_init(&failing, &xen_dma_sim_hooks,
 						   XEN_DMA_MODE_BOUNCE,
 						   XEN_DMA_IOMMU_AUTO,
@@ -781,6 +782,7 @@ static void ops_attach_detach(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, env->dev->dma_ops);
 	xen_dma_backend_exit(&failing);
 	KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, regions);
+	xen_dma_sim.fail_make_contiguous = 0;
 	env->xdev = xen_dma_device_attach(&env->backend, env->dev);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(env->xdev));
 
@@ -1211,6 +1213,51 @@ static void ops_attach_without_machine_addresses(struct kunit *test)
 	xen_dma_backend_exit(&backend);
 }
 
+/*
+ * An Arm dom0 under cache colouring, no IOMMU: the flags choose bounce, and
+ * the pool is made of 64 KiB runs of machine frames the colours leave
+ * (halfway into blocks of 128 KiB), found, never exchanged. Every mapping
+ * that fits a segment reaches the device intact, a larger one fails as
+ * max_mapping_size says; a coherent buffer gets an aligned run (32 KiB)
+ * and a larger one fails cleanly, since no run is aligned to 64 KiB.
+ */
+static void ops_bounce_coloured(struct kunit *test)
+{
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start_coloured(test, XEN_DMA_MODE_BOUNCE,
+						XEN_DMA_MODE_AUTO, NULL, 16);
+	struct device *dev = env->dev;
+	struct page *pages;
+	unsigned int r, d;
+	dma_addr_t bus;
+	void *cpu;
+
+	if (PAGE_SIZE != SZ_4K)
+		kunit_skip(test, "written for 4 KiB pages");
+	pages = alloc_pages(GFP_KERNEL, get_order(SZ_128K));
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_EXPECT_EQ(test, env->mode, XEN_DMA_MODE_BOUNCE);
+	KUNIT_EXPECT_EQ(test, dma_max_mapping_size(dev), (size_t)SZ_64K);
+	for (r = 0; r < ARRAY_SIZE(ops_ranges); r++)
+		for (d = 0; d < ARRAY_SIZE(ops_dirs); d++)
+			check_one_mapping(test, env,
+					  page_address(pages) + ops_ranges[r].offset,
+					  ops_ranges[r].size, ops_dirs[d]);
+	check_one_mapping(test, env, page_address(pages), SZ_64K,
+			  DMA_BIDIRECTIONAL);
+	bus = dma_map_single(dev, page_address(pages), SZ_128K, DMA_TO_DEVICE);
+	KUNIT_EXPECT_TRUE(test, dma_mapping_error(dev, bus));
+	__free_pages(pages, get_order(SZ_128K));
+
+	cpu = dma_alloc_coherent(dev, SZ_32K, &bus, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	check_coherent(test, env, cpu, bus, SZ_32K, DMA_BIT_MASK(64));
+	dma_free_coherent(dev, SZ_32K, cpu, bus);
+	KUNIT_EXPECT_NULL(test, dma_alloc_coherent(dev, SZ_64K, &bus,
+						   GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, 0UL);
+}
+
 static struct kunit_case xen_dma_ops_cases[] = {
 	KUNIT_CASE_PARAM(ops_map_single_every_direction, ops_mode_gen_params),
 	KUNIT_CASE_PARAM(ops_partial_sync, ops_mode_gen_params),
@@ -1236,6 +1283,7 @@ static struct kunit_case xen_dma_ops_cases[] = {
 	KUNIT_CASE(ops_bounce_limit_inside_segment),
 	KUNIT_CASE(ops_bounce_boundary_with_offset),
 	KUNIT_CASE(ops_attach_without_machine_addresses),
+	KUNIT_CASE(ops_bounce_coloured),
 	{}
 };
 

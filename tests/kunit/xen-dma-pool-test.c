@@ -20,7 +20,7 @@
 static void pool_create_rejects(struct kunit *test)
 {
 	static const struct xen_dma_pool_config bad[] = {
-		{ 15, 1, 1, 50, 32 },	/* segment below 64 KiB */
+		{ 11, 1, 1, 50, 32 },	/* segment below a page */
 		{ 23, 1, 1, 50, 32 },	/* segment above 4 MiB */
 		{ 18, 0, 1, 50, 32 },	/* no initial segment */
 		{ 18, 2, 1, 50, 32 },	/* more initial than maximum */
@@ -45,7 +45,8 @@ static void pool_create_rejects(struct kunit *test)
 
 /*
  * Xen without extents as large as the segments asked for: the pool halves
- * them, keeping its size, down to 256 KiB, and fails below that.
+ * them, keeping its size, down to a page, and fails when nothing at all
+ * can be had.
  */
 static void pool_create_falls_back(struct kunit *test)
 {
@@ -79,11 +80,13 @@ static void pool_create_falls_back(struct kunit *test)
 	xen_dma_pool_destroy(pool);
 	KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, 0UL);
 
-	/* Nothing of 256 KiB either: no pool, and nothing left exchanged. */
-	xen_dma_sim.max_order = 17 - PAGE_SHIFT;
+	/* Nothing at all: no pool, and nothing left exchanged. */
+	xen_dma_sim.max_order = 0;
+	xen_dma_sim.fail_make_contiguous = UINT_MAX;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(xen_dma_pool_create(&mem, &config)),
 			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, 0UL);
+	xen_dma_sim.fail_make_contiguous = 0;
 
 	/* Other errors are not a reason to shrink the segments. */
 	xen_dma_sim.max_order = 0;
@@ -92,6 +95,66 @@ static void pool_create_falls_back(struct kunit *test)
 			-EOPNOTSUPP);
 	xen_dma_mem_destroy(&mem);
 	xen_dma_sim_destroy();
+}
+
+/*
+ * An Arm dom0 under cache colouring: Xen moves no frame, and its runs of
+ * contiguous frames are as long as its adjacent colours, at any guest
+ * frame: 16 frames halfway into blocks of 32 (16 colours of 32), or single
+ * frames. The pool finds runs (a segment needs no alignment beyond a page)
+ * and never exchanges; where they all lie above its limit, it takes them
+ * from higher memory.
+ */
+static void pool_create_coloured(struct kunit *test)
+{
+	/* Run length, address bits: 24 bits lie below every run found. */
+	static const struct { unsigned long run; unsigned int bits; } cases[] = {
+		{ 16, 64 }, { 1, 64 }, { 16, 24 },
+	};
+	struct xen_dma_pool_config config = {
+		.segment_shift = 20,
+		.initial_segments = 2,
+		.max_segments = 8,
+		.grow_percent = 75,
+		.space = XEN_DMA_SPACE_MACHINE,
+	};
+	struct xen_dma_features features;
+	struct xen_dma_pool_stats stats;
+	struct xen_dma_pool *pool;
+	struct xen_dma_mem mem;
+	unsigned int c, i, shift;
+
+	if (PAGE_SIZE != SZ_4K)
+		kunit_skip(test, "written for 4 KiB pages");
+	for (c = 0; c < ARRAY_SIZE(cases); c++) {
+		shift = XEN_DMA_FRAME_SHIFT + ilog2(cases[c].run);
+		config.address_bits = cases[c].bits;
+		xen_dma_test_features(XEN_DMA_MODE_BOUNCE, &features);
+		xen_dma_sim_reset(&features);
+		xen_dma_sim.colour_run = cases[c].run;
+		xen_dma_mem_init(&mem, &xen_dma_sim_coloured_hooks);
+
+		pool = xen_dma_pool_create(&mem, &config);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(pool));
+		xen_dma_pool_read_stats(pool, &stats);
+		KUNIT_EXPECT_EQ(test, pool->config.segment_shift, shift);
+		KUNIT_EXPECT_EQ(test, stats.segments, 2U << (20 - shift));
+		KUNIT_EXPECT_EQ(test, pool->above_limit, cases[c].bits < 64);
+		KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, 0UL);
+		for (i = 0; i < stats.segments; i++) {
+			const struct xen_dma_segment *seg =
+				&pool->tables.segments[i];
+
+			KUNIT_EXPECT_EQ(test, xen_dma_sim_bus_to_phys(seg->bus),
+					seg->phys);
+			KUNIT_EXPECT_EQ(test,
+					xen_dma_sim_bus_to_phys(seg->bus + BIT(shift) - 1),
+					seg->phys + BIT(shift) - 1);
+		}
+		xen_dma_pool_destroy(pool);
+		xen_dma_mem_destroy(&mem);
+		xen_dma_sim_destroy();
+	}
 }
 
 static struct xen_dma_pool_stats pool_stats(struct xen_dma_test_env *env)
@@ -383,6 +446,7 @@ static void pool_stress_contended_slots(struct kunit *test)
 static struct kunit_case xen_dma_pool_cases[] = {
 	KUNIT_CASE(pool_create_rejects),
 	KUNIT_CASE(pool_create_falls_back),
+	KUNIT_CASE(pool_create_coloured),
 	KUNIT_CASE(pool_grows_from_work),
 	KUNIT_CASE(pool_growth_failure),
 	KUNIT_CASE(pool_stress_every_cpu),

@@ -9,7 +9,8 @@
  * them. "Ready buffers for DMA" moves a range to fresh, contiguous machine
  * frames below the asked address bits, as XENMEM_exchange does, leaves a
  * range that already fits alone, and can be told to fail. Frames can be
- * made foreign or untranslatable.
+ * made foreign or untranslatable. A coloured domain (Xen's cache colouring
+ * on Arm) has runs of contiguous frames that are found, never made.
  *
  * "Map addresses" answers what Linux knows, as Xen's hooks do: the p2m in
  * a PV domain; in an auto-translated one the guest frame, or the machine
@@ -26,6 +27,13 @@
 
 #include "xen-dma-sim.h"
 
+/*
+ * A coloured domain's runs start this many frames before the end of an
+ * aligned block of guest frames (measured under Xen 4.21: 12 frames of a
+ * run of 16 start 10 frames into an aligned block of 16).
+ */
+#define SIM_COLOUR_PHASE(run)	((run) * 3 / 8)
+
 /* An override that says "no bus frame", as xarray values stop at LONG_MAX. */
 #define SIM_BFN_NONE	LONG_MAX
 
@@ -33,8 +41,14 @@ struct xen_dma_sim xen_dma_sim;
 
 static unsigned long sim_default_bfn(unsigned long pfn)
 {
+	unsigned long run = xen_dma_sim.colour_run;
+
 	if (xen_dma_sim.identity)
 		return pfn;
+	if (run) {
+		pfn += SIM_COLOUR_PHASE(run);
+		return pfn / run * 2 * run + run / 2 + pfn % run;
+	}
 	return (xen_dma_sim.scramble ? pfn ^ 1 : pfn) + XEN_DMA_SIM_BFN_OFFSET;
 }
 
@@ -105,7 +119,8 @@ static int sim_store(unsigned long pfn, unsigned long bfn, unsigned long nr)
 }
 
 static int sim_make_contiguous(phys_addr_t phys, unsigned int order,
-			       unsigned int address_bits, dma_addr_t *bus)
+			       unsigned int address_bits, bool aligned,
+			       dma_addr_t *bus)
 {
 	unsigned long nr = 1UL << (order + PAGE_SHIFT - XEN_DMA_FRAME_SHIFT);
 	unsigned long pfn = phys >> XEN_DMA_FRAME_SHIFT, base, i;
@@ -130,7 +145,7 @@ static int sim_make_contiguous(phys_addr_t phys, unsigned int order,
 	/* Like Xen's PV hooks: memory that already fits keeps its frames. */
 	xen_dma_walk_frames(phys, PAGE_SIZE << order, sim_machine_bfn, &range);
 	if (range.contiguous && !range.foreign &&
-	    IS_ALIGNED(range.bus, PAGE_SIZE << order) &&
+	    (!aligned || IS_ALIGNED(range.bus, PAGE_SIZE << order)) &&
 	    range.bus + (PAGE_SIZE << order) - 1 <=
 	    DMA_BIT_MASK(min(address_bits, 64U))) {
 		*bus = range.bus;
@@ -173,12 +188,54 @@ static void sim_undo_contiguous(phys_addr_t phys, unsigned int order)
 	spin_unlock(&xen_dma_sim.lock);
 }
 
+/*
+ * A coloured domain's frames are found, never made: every window of the
+ * block is tried, as Xen's hooks do in one pass.
+ */
+static int sim_find_contiguous(phys_addr_t phys, unsigned int chunk_order,
+			       unsigned int order, unsigned int address_bits,
+			       bool aligned, unsigned long *first,
+			       dma_addr_t *bus)
+{
+	size_t size = PAGE_SIZE << order;
+	struct xen_dma_bus_range range;
+	bool too_high = false;
+	unsigned long i;
+
+	spin_lock(&xen_dma_sim.lock);
+	xen_dma_sim.make_calls++;
+	for (i = 0; i + BIT(order) <= BIT(chunk_order); i++) {
+		xen_dma_walk_frames(phys + i * PAGE_SIZE, size, sim_machine_bfn,
+				    &range);
+		if (!range.contiguous || range.foreign ||
+		    (aligned && !IS_ALIGNED(range.bus, size)))
+			continue;
+		if (range.bus + size - 1 > DMA_BIT_MASK(min(address_bits, 64U))) {
+			too_high = true;
+			continue;
+		}
+		*first = i;
+		*bus = range.bus;
+		spin_unlock(&xen_dma_sim.lock);
+		return 0;
+	}
+	spin_unlock(&xen_dma_sim.lock);
+	return too_high ? -ERANGE : -EAGAIN;
+}
+
 const struct xen_dma_hooks xen_dma_sim_hooks = {
 	.name = "simulated",
 	.read_features = sim_read_features,
 	.map_range = sim_map_range,
 	.make_contiguous = sim_make_contiguous,
 	.undo_contiguous = sim_undo_contiguous,
+};
+
+const struct xen_dma_hooks xen_dma_sim_coloured_hooks = {
+	.name = "simulated, coloured",
+	.read_features = sim_read_features,
+	.map_range = sim_map_range,
+	.find_contiguous = sim_find_contiguous,
 };
 
 /**
@@ -272,6 +329,16 @@ phys_addr_t xen_dma_sim_bus_to_phys(dma_addr_t bus)
 		       offset;
 	if (xen_dma_sim.identity) {
 		pfn = bfn;
+	} else if (xen_dma_sim.colour_run) {
+		unsigned long run = xen_dma_sim.colour_run;
+		unsigned long in_run = bfn % (2 * run);
+
+		if (in_run < run / 2 || in_run >= run / 2 + run)
+			return ~(phys_addr_t)0;
+		pfn = bfn / (2 * run) * run + in_run - run / 2;
+		if (pfn < SIM_COLOUR_PHASE(run))
+			return ~(phys_addr_t)0;
+		pfn -= SIM_COLOUR_PHASE(run);
 	} else {
 		if (bfn < XEN_DMA_SIM_BFN_OFFSET)
 			return ~(phys_addr_t)0;

@@ -29,6 +29,12 @@
  *	extent above this order, as Xen does when its heap is fragmented
  * @no_machine_addresses: "ready buffers" always fails with -EOPNOTSUPP, as
  *	Xen's does for an auto-translated domain that is not 1:1
+ * @colour_run: when non-zero, a domain under cache colouring: the default
+ *	p2m puts runs of this many frames at the middle of blocks of twice as
+ *	many, as half the colours, adjacent, would, and not at aligned guest
+ *	frames; use it with
+ *	xen_dma_sim_coloured_hooks, whose "ready buffers" finds runs, never
+ *	makes them
  * @identity: the default p2m is the identity (auto-translated and 1:1)
  * @lock: protects everything below
  * @p2m: pfn -> bfn entries that override the default (made contiguous,
@@ -37,7 +43,7 @@
  * @next_region_bfn: where the next contiguous region goes
  * @regions: regions whose frames were exchanged and not given back
  * @make_calls: "ready buffers" calls, failed ones and ones that found the
- *	memory already fit included
+ *	memory already fit included, and calls that looked for a run
  */
 struct xen_dma_sim {
 	struct xen_dma_features features;
@@ -45,6 +51,7 @@ struct xen_dma_sim {
 	unsigned int fail_make_contiguous;
 	unsigned int max_order;
 	bool no_machine_addresses;
+	unsigned long colour_run;
 	bool identity;
 	spinlock_t lock;	/* the fields below */
 	struct xarray p2m;
@@ -56,6 +63,7 @@ struct xen_dma_sim {
 
 extern struct xen_dma_sim xen_dma_sim;
 extern const struct xen_dma_hooks xen_dma_sim_hooks;
+extern const struct xen_dma_hooks xen_dma_sim_coloured_hooks;
 
 void xen_dma_sim_reset(const struct xen_dma_features *features);
 void xen_dma_sim_destroy(void);

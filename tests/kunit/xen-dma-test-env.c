@@ -64,18 +64,21 @@ void xen_dma_test_features(enum xen_dma_mode mode,
 }
 
 /**
- * xen_dma_test_env_start() - build a test's world; the suite's exit frees it
+ * xen_dma_test_env_start_coloured() - xen_dma_test_env_start() on a
+ *	coloured domain
  * @test: the test
  * @mode: the mode the simulated flags give
  * @forced: %XEN_DMA_MODE_AUTO or the mode= override
  * @config: the pool shape, or NULL for xen_dma_test_pool_config
+ * @colour_run: 0, or the simulated hypervisor's &xen_dma_sim.colour_run
  *
  * Return: the environment, attached, with 64-bit masks.
  */
 struct xen_dma_test_env *
-xen_dma_test_env_start(struct kunit *test, enum xen_dma_mode mode,
-		       enum xen_dma_mode forced,
-		       const struct xen_dma_pool_config *config)
+xen_dma_test_env_start_coloured(struct kunit *test, enum xen_dma_mode mode,
+				enum xen_dma_mode forced,
+				const struct xen_dma_pool_config *config,
+				unsigned long colour_run)
 {
 	struct xen_dma_test_env *env;
 	struct xen_dma_features features;
@@ -84,7 +87,10 @@ xen_dma_test_env_start(struct kunit *test, enum xen_dma_mode mode,
 	KUNIT_ASSERT_NOT_NULL(test, env);
 	xen_dma_test_features(mode, &features);
 	xen_dma_sim_reset(&features);
+	xen_dma_sim.colour_run = colour_run;
 	KUNIT_ASSERT_EQ(test, xen_dma_backend_init(&env->backend,
+						   colour_run ?
+						   &xen_dma_sim_coloured_hooks :
 						   &xen_dma_sim_hooks, forced,
 						   XEN_DMA_IOMMU_AUTO,
 						   config ?: &xen_dma_test_pool_config),
@@ -104,6 +110,23 @@ xen_dma_test_env_start(struct kunit *test, enum xen_dma_mode mode,
 	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(env->dev,
 							DMA_BIT_MASK(64)), 0);
 	return env;
+}
+
+/**
+ * xen_dma_test_env_start() - build a test's world; the suite's exit frees it
+ * @test: the test
+ * @mode: the mode the simulated flags give
+ * @forced: %XEN_DMA_MODE_AUTO or the mode= override
+ * @config: the pool shape, or NULL for xen_dma_test_pool_config
+ *
+ * Return: the environment, attached, with 64-bit masks.
+ */
+struct xen_dma_test_env *
+xen_dma_test_env_start(struct kunit *test, enum xen_dma_mode mode,
+		       enum xen_dma_mode forced,
+		       const struct xen_dma_pool_config *config)
+{
+	return xen_dma_test_env_start_coloured(test, mode, forced, config, 0);
 }
 
 /**

@@ -47,6 +47,11 @@ struct xen_dma_test_env *
 xen_dma_test_env_start(struct kunit *test, enum xen_dma_mode mode,
 		       enum xen_dma_mode forced,
 		       const struct xen_dma_pool_config *config);
+struct xen_dma_test_env *
+xen_dma_test_env_start_coloured(struct kunit *test, enum xen_dma_mode mode,
+				enum xen_dma_mode forced,
+				const struct xen_dma_pool_config *config,
+				unsigned long colour_run);
 void xen_dma_test_env_exit(struct kunit *test);
 bool xen_dma_test_device_copy(struct xen_dma_test_env *env, dma_addr_t bus,
 			      void *buf, size_t size, bool write);

@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash
+#
+# Test "colour" (tests/dom0/cases): an Arm64 dom0 that is not 1:1 (Xen's
+# cache colouring), with both an NVMe and a virtio-blk disk. Prints dom0's
+# view (Xen's feature bits, what xen_dma chose and why, pool segments and a
+# few pfn -> bus translations), then, as the case's command line says:
+#   default                 xen_dma attached to both disks at load (devices=),
+#                           the data check and the debugfs numbers on each;
+#   xen_dma_own=after       then both disks detached, back on the kernel's
+#                           own DMA ops, and the data check once more;
+#   xen_dma_own=only        no xen_dma at all: the kernel's own DMA ops only.
+# xen_dma_own_expect=works|fails says what the kernel's own ops must do on
+# this machine: a case whose own-ops outcome differs is not the machine it
+# claims to be. Sourced by tests/dom0/init.sh.
+
+# use_disk nvme|virtio: point the disk helpers (lib.sh) at one of the disks.
+use_disk() {
+	DISK_KIND=$1
+	case "$1" in
+	virtio)	DISK_CLASS=0x010000 DISK=/dev/vda DISK_MODS="virtio_pci virtio_blk" ;;
+	*)	DISK_CLASS=0x010802 DISK=/dev/nvme0n1 DISK_MODS=nvme ;;
+	esac
+	NVME=$(pci_by_class $DISK_CLASS)
+}
+
+# Xen's feature bits as dom0 sees them (XENFEAT_not_direct_mapped is bit 16,
+# XENFEAT_direct_mapped bit 17, xen/include/public/features.h).
+colour_view() {
+	local f
+	f=$(cat /sys/hypervisor/properties/features 2>/dev/null)
+	if [ -z "$f" ]; then
+		result FAIL view "no /sys/hypervisor/properties/features"
+		return
+	fi
+	if [ $(((0x$f >> 16) & 1)) = 1 ] && [ $(((0x$f >> 17) & 1)) = 0 ]; then
+		result PASS view "Xen features 0x$f: not_direct_mapped=1 direct_mapped=0: dom0 is not 1:1"
+	else
+		result FAIL view "Xen features 0x$f: not_direct_mapped=$(((0x$f >> 16) & 1)) direct_mapped=$(((0x$f >> 17) & 1)), expected a dom0 that is not 1:1"
+	fi
+}
+
+# own_io: 8 MiB of random data written to $DISK and read back with O_DIRECT;
+# prints what happened, returns 0 only when the data came back intact.
+own_io() {
+	dd if=/dev/urandom of=/tmp/own.pat bs=1M count=8 2>/dev/null
+	if ! dd if=/tmp/own.pat of="$DISK" bs=1M oflag=direct conv=fsync 2>/tmp/own.err; then
+		echo "the O_DIRECT write failed: $(tail -n 1 /tmp/own.err)"
+		return 1
+	fi
+	got=$(dd if="$DISK" bs=128k count=64 iflag=direct 2>/tmp/own.err | sha256sum | cut -d' ' -f1)
+	want=$(sha256sum </tmp/own.pat | cut -d' ' -f1)
+	if [ "$got" != "$want" ]; then
+		echo "8 MiB read back wrong (sha256 ${got%"${got#????????????????}"}, wrote ${want%"${want#????????????????}"}) $(tail -n 1 /tmp/own.err)"
+		return 1
+	fi
+	echo "8 MiB written and read back intact"
+}
+
+# own_check: the data check under the kernel's own DMA ops, which may hang
+# or corrupt memory on this machine: it runs in the background and is given
+# 60 s; the outcome is compared with xen_dma_own_expect.
+own_check() {
+	local expect outcome worked=no i=0
+	expect=$(arg xen_dma_own_expect fails)
+	if ! wait_for "$DISK" 20; then
+		outcome="no $DISK: the driver gave up ($(dmesg | grep -iE 'nvme|virtio_blk' | grep -iE 'fail|error|remov|timeout' | tail -n 1 | sed 's/^\[[^]]*\] //'))"
+	else
+		rm -f /tmp/own.rc
+		(own_io >/tmp/own.out 2>&1; echo $? >/tmp/own.rc) &
+		while [ ! -e /tmp/own.rc ] && [ $i -lt 600 ]; do
+			usleep 100000
+			i=$((i + 1))
+		done
+		if [ ! -e /tmp/own.rc ]; then
+			outcome="I/O on $DISK hung for 60 s"
+		else
+			outcome=$(cat /tmp/own.out)
+			[ "$(cat /tmp/own.rc)" = 0 ] && worked=yes
+		fi
+	fi
+	if [ "$expect" = works ] && [ $worked = yes ]; then
+		result PASS own-ops "$DISK_KIND under the kernel's own DMA ops: $outcome"
+	elif [ "$expect" = fails ] && [ $worked = no ]; then
+		result PASS own-ops "$DISK_KIND under the kernel's own DMA ops fails, as expected on this machine: $outcome"
+	else
+		result FAIL own-ops "$DISK_KIND under the kernel's own DMA ops: $outcome (expected it $expect)"
+	fi
+}
+
+# own_after KIND: detach KIND's device from xen_dma (its driver is unbound
+# and bound again), then the data check under the kernel's own ops.
+own_after() {
+	use_disk "$1"
+	if ! echo "$NVME" >"$SYS/detach"; then
+		result FAIL detach "writing $NVME to $SYS/detach failed"
+		return
+	fi
+	say "$NVME detached from xen_dma: the kernel's own DMA ops from here on"
+	own_check
+}
+
+run_test() {
+	local own kind
+	own=$(arg xen_dma_own none)
+	colour_view
+	if [ "$own" = only ]; then
+		for kind in nvme virtio; do
+			use_disk "$kind"
+			# Module probes may block for as long as the driver
+			# waits for its device: in the background.
+			for m in $DISK_MODS; do modprobe "$m" & done
+		done
+		for kind in nvme virtio; do
+			use_disk "$kind"
+			own_check
+		done
+		return
+	fi
+	load_module || return
+	for kind in nvme virtio; do
+		use_disk "$kind"
+		attach "$NVME"
+		for m in $DISK_MODS; do
+			modprobe "$m" || result FAIL driver "modprobe $m failed"
+		done
+	done
+	for kind in nvme virtio; do
+		use_disk "$kind"
+		say "data check on the $kind disk ($NVME, $DISK)"
+		disk_check
+		check_stats "$NVME"
+	done
+	show_debugfs
+	if [ "$own" = after ]; then
+		for kind in nvme virtio; do
+			own_after "$kind"
+		done
+	fi
+}
