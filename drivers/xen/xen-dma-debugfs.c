@@ -6,7 +6,8 @@
  *                         growth and exhaustion counts
  *  translations           each pool segment's guest frame -> bus frame
  *  lookup                 write a guest frame number, read what "map
- *                         addresses" says its bus frame is
+ *                         addresses" says its bus frame is, and, for a
+ *                         frame of a pool segment, the pool's bus frame
  *  devices/<name>/stats   mode and reason, maps, unmaps, bounces, bytes
  *                         bounced, foreign pages, failures
  *
@@ -119,21 +120,48 @@ static int translations_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(translations);
 
+/* A frame of a pool segment: its bus frame from the pool's own tables. */
+static void lookup_in_pool(struct seq_file *m, const char *space,
+			   struct xen_dma_pool *pool)
+{
+	/* Pairs with smp_store_release() in xen_dma_tables_add(). */
+	unsigned int nr = smp_load_acquire(&pool->tables.nr_segments), i;
+	phys_addr_t phys = (phys_addr_t)xen_dma_lookup_pfn << XEN_DMA_FRAME_SHIFT;
+
+	for (i = 0; i < nr; i++) {
+		const struct xen_dma_segment *seg = &pool->tables.segments[i];
+
+		if (phys - seg->phys < seg->size)
+			seq_printf(m, "  in %s pool segment %u: bus frame %#llx\n",
+				   space, i,
+				   (u64)((seg->bus + (phys - seg->phys)) >>
+					 XEN_DMA_FRAME_SHIFT));
+	}
+}
+
 static int lookup_show(struct seq_file *m, void *unused)
 {
 	struct xen_dma_backend *backend = m->private;
 	unsigned long pfn = READ_ONCE(xen_dma_lookup_pfn);
+	const struct xen_dma_features *f = &backend->features;
 	struct xen_dma_bus_range range;
+	/* Not 1:1, no IOMMU: "map addresses" answers guest frames there. */
+	bool untranslated = f->auto_translated &&
+		xen_dma_policy_bus_space(f, XEN_DMA_MODE_AUTO) ==
+		XEN_DMA_SPACE_MACHINE;
 
 	backend->hooks->map_range((phys_addr_t)pfn << XEN_DMA_FRAME_SHIFT, 1,
 				  &range);
 	if (!range.contiguous)
 		seq_printf(m, "pfn %#lx -> no bus frame\n", pfn);
 	else
-		seq_printf(m, "pfn %#lx -> bus frame %#llx%s\n", pfn,
+		seq_printf(m, "pfn %#lx -> bus frame %#llx%s%s\n", pfn,
 			   (u64)(range.bus >> XEN_DMA_FRAME_SHIFT),
-			   range.foreign ? " (foreign)" : "");
-	return 0;
+			   range.foreign ? " (foreign)" : "",
+			   untranslated ?
+			   " (a guest frame: devices here need machine frames, so it bounces)" :
+			   "");
+	return show_each_pool(m, lookup_in_pool);
 }
 
 static int lookup_open(struct inode *inode, struct file *file)

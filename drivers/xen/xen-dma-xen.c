@@ -471,7 +471,7 @@ end:
 /*
  * Only called where devices need machine addresses in an auto-translated
  * domain: not 1:1 and no IOMMU (xen_dma_policy_bus_space()). Nothing here
- * can make frames contiguous, so the runs there are are looked for: one pass
+ * can make frames contiguous, so the runs there are looked for: one pass
  * over the block's frames, tracking the run the current frame ends, until
  * it holds a window of the size asked for, at a page boundary, aligned
  * when asked and low enough.

@@ -53,7 +53,8 @@ arm_nvme_addr=0000:00:02.0	# pinned with addr=0x2 below (arm64)
 # machine-contiguous runs are 64 KiB long and 64 KiB-aligned.
 # What Xen's SMMUv3 driver prints when a device's access fails or it breaks.
 smmu_fault='SMMUv3:.*(event 0x|EVTQ overflow|CMDQ error|timeout)'
-xen_colours='llc-coloring=on llc-size=2M llc-nr-ways=16 xen-llc-colors=0-1 dom0-llc-colors=16-31'
+dom0_colours=16-31
+xen_colours="llc-coloring=on llc-size=2M llc-nr-ways=16 xen-llc-colors=0-1 dom0-llc-colors=$dom0_colours"
 
 for c in "${cases[@]}"; do
 	[ -n "$(xen_dma_case "$c")" ] ||
@@ -142,7 +143,7 @@ run_case() {
 	fi
 	# A fresh, zeroed disk each boot (made once the lock is held, one per
 	# case: concurrent runs must not share it): stale data cannot pass.
-	local img=$work/disk-$c.img img2=$work/disk2-$c.img
+	local img=$work/disk-$c.img img2=$work/disk2-$c.img xen_desc="Xen $XENVER"
 
 	if [ "$arch" = x86_64 ]; then
 		local dom0_cmdline="console=hvc0 earlyprintk=xen xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
@@ -171,7 +172,7 @@ run_case() {
 		# adds the multiboot,module nodes Xen looks for to QEMU's own dtb.
 		local dom0_cmdline="console=hvc0 earlycon=xen pci=nomsi xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
 		local dev=(-device "virtio-blk-pci,drive=d0,addr=0x1")
-		local machine=virt,virtualization=on,gic-version=3 mem=2048 qbin=qemu-system-aarch64
+		local vmachine=virt,virtualization=on,gic-version=3 mem=2048 qbin=qemu-system-aarch64
 		local xen=$XEN xen_cmdline='console=dtuart dom0_mem=1024M,max:1024M'
 		[ "$disk" = nvme ] && dev=(-device "nvme,serial=xendma0,drive=d0,addr=0x2")
 		if [ "$mtype" = armc ] || [ "$mtype" = armcs ]; then
@@ -183,7 +184,10 @@ run_case() {
 			xen=$("$XEN_DMA_TOP/scripts/dom0/xen-colour.sh") || {
 				why="building the coloured Xen failed"; return 1; }
 			mem=4096
+			xen_desc="$(basename "$(dirname "$xen")") (coloured)"
 			xen_cmdline="$xen_cmdline $xen_colours"
+			# The test checks the pool's frames against them.
+			dom0_cmdline="$dom0_cmdline xen_dma_colours=$dom0_colours/32"
 			# Xen has the ITS here (xen-colour.sh): MSIs.
 			dom0_cmdline=${dom0_cmdline/ pci=nomsi/}
 			dev=(-device "virtio-blk-pci,drive=d0,addr=0x1"
@@ -193,7 +197,7 @@ run_case() {
 				why="no QEMU >= 8.1 for a stage-2 SMMUv3"; return 1; }
 			dev=(-L "$(dirname "$qbin")/../share/qemu" "${dev[@]}")
 			if [ "$mtype" = armcs ]; then
-				machine=$machine,iommu=smmuv3
+				vmachine=$vmachine,iommu=smmuv3
 				xen_cmdline="$xen_cmdline pci-passthrough=on iommu=on"
 				dev=(-global arm-smmuv3.stage=2
 					-global virtio-blk-pci.iommu_platform=on
@@ -202,7 +206,7 @@ run_case() {
 			fi
 		fi
 		dom0_cmdline=${dom0_cmdline//,/,,}
-		qemu=("$qbin" -machine "$machine"
+		qemu=("$qbin" -machine "$vmachine"
 			-accel "tcg,thread=multi" -cpu cortex-a57 -smp 2 -m "$mem"
 			-nographic -no-reboot -nic none
 			-kernel "$xen" -append "$xen_cmdline"
@@ -211,7 +215,7 @@ run_case() {
 			-drive "file=$img,if=none,id=d0,format=raw"
 			"${dev[@]}")
 	fi
-	log "$c: booting Xen $XENVER + $arch dom0 ($stack; waiting for $lock first)"
+	log "$c: booting $xen_desc + $arch dom0 ($stack; waiting for $lock first)"
 	(
 		tw=$(date +%s.%N)
 		flock 9

@@ -35,8 +35,9 @@ if [ -z "$tarball" ]; then
 		fi
 	done
 fi
-[ -n "$tarball" ] && [ -e "$tarball" ] ||
+if [ -z "$tarball" ] || [ ! -e "$tarball" ]; then
 	die "no Xen 4.21 source: set XEN_DMA_XEN_TARBALL to a xen-4.21.*.tar.xz (git archive of xen/ config/ Config.mk scripts/)"
+fi
 name=$(basename "$tarball" .tar.xz)
 name=${name%-hv}
 # The build depends on this script (its configuration and change): a new

@@ -106,11 +106,17 @@ say "kernel messages since /init started:"
 sed 's/^/  dmesg: /' /tmp/dmesg
 echo "XEN_DMA_DONE $CASE $npass passed $nfail failed"
 # In the background, for at most 5 s: a disk whose I/O hung (the kernel's
-# own DMA ops on a machine they cannot serve) would block sync for ever.
+# own DMA ops on a machine they cannot serve) would block sync for ever,
+# and a power-off too, which shuts the disk's driver down. Then only an
+# emergency restart ends the boot (QEMU runs with -no-reboot).
 sync &
 i=0
 while [ $i -lt 50 ] && kill -0 $! 2>/dev/null; do
 	usleep 100000
 	i=$((i + 1))
 done
+if kill -0 $! 2>/dev/null; then
+	echo "xen-dma-test: I/O still hangs: emergency restart"
+	echo b >/proc/sysrq-trigger
+fi
 poweroff -f

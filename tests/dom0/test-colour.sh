@@ -61,8 +61,8 @@ own_io() {
 # or corrupt memory on this machine: it runs in the background and is given
 # 60 s; the outcome is compared with xen_dma_own_expect.
 own_check() {
-	local expect outcome worked=no i=0
-	expect=$(arg xen_dma_own_expect fails)
+	local own_want outcome worked=no i=0
+	own_want=$(arg xen_dma_own_expect fails)
 	if ! wait_for "$DISK" 20; then
 		outcome="no $DISK: the driver gave up ($(dmesg | grep -iE 'nvme|virtio_blk' | grep -iE 'fail|error|remov|timeout' | tail -n 1 | sed 's/^\[[^]]*\] //'))"
 	else
@@ -79,12 +79,12 @@ own_check() {
 			[ "$(cat /tmp/own.rc)" = 0 ] && worked=yes
 		fi
 	fi
-	if [ "$expect" = works ] && [ $worked = yes ]; then
+	if [ "$own_want" = works ] && [ $worked = yes ]; then
 		result PASS own-ops "$DISK_KIND under the kernel's own DMA ops: $outcome"
-	elif [ "$expect" = fails ] && [ $worked = no ]; then
+	elif [ "$own_want" = fails ] && [ $worked = no ]; then
 		result PASS own-ops "$DISK_KIND under the kernel's own DMA ops fails, as expected on this machine: $outcome"
 	else
-		result FAIL own-ops "$DISK_KIND under the kernel's own DMA ops: $outcome (expected it $expect)"
+		result FAIL own-ops "$DISK_KIND under the kernel's own DMA ops: $outcome (expected it $own_want)"
 	fi
 }
 
@@ -98,6 +98,32 @@ own_after() {
 	fi
 	say "$NVME detached from xen_dma: the kernel's own DMA ops from here on"
 	own_check
+}
+
+# The pool's machine frames (debugfs translations) must be dom0's colours:
+# xen_dma_colours=FIRST-LAST/NR (scripts/dom0/run.sh), colour = frame % NR.
+check_colours() {
+	local spec first last nr b k i c bad=0 frames=0
+	spec=$(arg xen_dma_colours "")
+	[ -n "$spec" ] || return 0
+	nr=${spec#*/} first=${spec%%-*} last=${spec%/*}
+	last=${last#*-}
+	sed -n 's/^machine pool segment [0-9]*: pfn 0x[0-9a-f]* -> bus frame \(0x[0-9a-f]*\), \([0-9]*\) KiB$/\1 \2/p' \
+		"$DBG/translations" >/tmp/pool.frames
+	while read -r b k; do
+		i=0
+		while [ $i -lt $((k / 4)) ]; do
+			c=$(((b + i) % nr))
+			[ $c -lt "$first" ] || [ $c -gt "$last" ] && bad=$((bad + 1))
+			i=$((i + 1))
+		done
+		frames=$((frames + k / 4))
+	done </tmp/pool.frames
+	if [ $bad = 0 ] && [ $frames -gt 0 ]; then
+		result PASS colours "all $frames machine frames of the pool are dom0's colours ($first-$last of $nr)"
+	else
+		result FAIL colours "$bad of $frames machine frames of the pool are outside dom0's colours $first-$last of $nr"
+	fi
 }
 
 run_test() {
@@ -132,6 +158,7 @@ run_test() {
 		check_stats "$NVME"
 	done
 	show_debugfs
+	[ "$EXPECT" = bounce ] && check_colours
 	if [ "$own" = after ]; then
 		for kind in nvme virtio; do
 			own_after "$kind"
