@@ -450,10 +450,20 @@ static int xen_self_grant_batch(unsigned long gfn, unsigned int nr,
 		gnttab_set_unmap_op(&xen_self_grant_unmap[mapped++], op->host_addr,
 				    GNTMAP_host_map, op->handle);
 	}
-	if (mapped && HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
-						xen_self_grant_unmap, mapped))
-		pr_err_ratelimited("unmapping %u grants of our own frames failed\n",
-				   mapped);
+	if (mapped) {
+		int err = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
+						    xen_self_grant_unmap,
+						    mapped);
+
+		/* A grant still mapped stays granted too: end_access fails. */
+		for (i = 0; i < mapped; i++) {
+			if (!err && xen_self_grant_unmap[i].status == GNTST_okay)
+				continue;
+			pr_err_ratelimited("unmapping grants of our own frames from %#lx failed: %d\n",
+					   gfn, err ?: xen_self_grant_unmap[i].status);
+			break;
+		}
+	}
 	if (!ret && mapped < nr) {
 		pr_err_ratelimited("Xen refused to map grants of our own frames from %#lx: status %d\n",
 				   gfn, refused);
