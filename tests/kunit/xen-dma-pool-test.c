@@ -48,16 +48,19 @@ static void pool_create_rejects(struct kunit *test)
  * them, keeping its size, down to a page, and fails when nothing at all
  * can be had.
  */
+/* Two 1 MiB segments of machine memory asked for, up to eight. */
+static const struct xen_dma_pool_config pool_two_mib = {
+	.segment_shift = 20,
+	.initial_segments = 2,
+	.max_segments = 8,
+	.grow_percent = 75,
+	.address_bits = 32,
+	.space = XEN_DMA_SPACE_MACHINE,
+};
+
 static void pool_create_falls_back(struct kunit *test)
 {
-	static const struct xen_dma_pool_config config = {
-		.segment_shift = 20,
-		.initial_segments = 2,
-		.max_segments = 8,
-		.grow_percent = 75,
-		.address_bits = 32,
-		.space = XEN_DMA_SPACE_MACHINE,
-	};
+	const struct xen_dma_pool_config config = pool_two_mib;
 	struct xen_dma_features features;
 	struct xen_dma_pool_stats stats;
 	struct xen_dma_pool *pool;
@@ -111,13 +114,7 @@ static void pool_create_coloured(struct kunit *test)
 	static const struct { unsigned long run; unsigned int bits; } cases[] = {
 		{ 16, 64 }, { 1, 64 }, { 16, 24 },
 	};
-	struct xen_dma_pool_config config = {
-		.segment_shift = 20,
-		.initial_segments = 2,
-		.max_segments = 8,
-		.grow_percent = 75,
-		.space = XEN_DMA_SPACE_MACHINE,
-	};
+	struct xen_dma_pool_config config = pool_two_mib;
 	struct xen_dma_features features;
 	struct xen_dma_pool_stats stats;
 	struct xen_dma_pool *pool;
