@@ -34,7 +34,11 @@ jobs=("$@")
 "$XEN_DMA_TOP/scripts/prepare-ksrc.sh" >/dev/null
 
 results=$(mktemp)
-trap 'rm -f "$results"' EXIT
+# The dom0 cases' failed checks, printed last, where a CI log's tail shows
+# them (scripts/dom0/run.sh).
+export FAILURES
+FAILURES=$(mktemp)
+trap 'rm -f "$results" "$FAILURES"' EXIT
 start=$SECONDS
 for job in "${jobs[@]}"; do
 	case "$job" in
@@ -80,6 +84,10 @@ done
 echo
 echo "results (logs in $XEN_DMA_CACHE/logs):"
 awk '{ printf "  %-46s %4d passed, %d failed, %d skipped\n", $1, $2, $3, $4 }' "$results"
+if [ -s "$FAILURES" ]; then
+	echo "failed dom0 checks (the first 60 lines; full logs in $XEN_DMA_CACHE/logs):"
+	head -n 60 "$FAILURES"
+fi
 read -r passed failed skipped < <(awk '{ p += $2; f += $3; s += $4 }
 	END { print p + 0, f + 0, s + 0 }' "$results")
 log "wall time $((SECONDS - start)) s"

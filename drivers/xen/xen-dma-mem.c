@@ -171,10 +171,12 @@ static struct page *alloc_machine(struct xen_dma_mem *mem, unsigned int order,
  * an aligned block of 16), so a block of 2^order pages the page allocator
  * gives is almost never one. A block XEN_DMA_MEM_FIND_SPARE orders larger
  * is searched instead, the run kept and the rest given back, page by page
- * (split_page()); a few such blocks are tried.
+ * (split_page()). Blocks searched in vain are held until the search ends:
+ * freed at once, the allocator would hand the same block back (it reuses
+ * the block freed last), and every try would search it again.
  */
 #define XEN_DMA_MEM_FIND_SPARE	2
-#define XEN_DMA_MEM_FIND_TRIES	4
+#define XEN_DMA_MEM_FIND_TRIES	8
 
 static struct page *alloc_found(struct xen_dma_mem *mem, unsigned int order,
 				unsigned int bits, bool aligned, gfp_t gfp,
@@ -182,31 +184,35 @@ static struct page *alloc_found(struct xen_dma_mem *mem, unsigned int order,
 {
 	unsigned int chunk = min(order + XEN_DMA_MEM_FIND_SPARE,
 				 (unsigned int)XEN_DMA_MAX_PAGE_ORDER);
+	struct page *tried[XEN_DMA_MEM_FIND_TRIES];
+	struct page *page = NULL;
 	unsigned long first, i;
+	int ret = -ENOMEM, nr_tried = 0;
 	bool too_high = false;
-	struct page *page;
-	int ret = -EAGAIN, try;
 
-	for (try = 0; try < XEN_DMA_MEM_FIND_TRIES; try++) {
+	while (nr_tried < XEN_DMA_MEM_FIND_TRIES) {
 		page = alloc_pages(gfp, chunk);
 		if (!page) {
-			*err = -ENOMEM;
-			return NULL;
+			ret = -ENOMEM;
+			break;
 		}
 		ret = mem->hooks->find_contiguous(page_to_phys(page), chunk,
 						  order, bits, aligned, &first,
 						  bus);
 		if (!ret)
 			break;
-		__free_pages(page, chunk);
-		if (ret != -EAGAIN && ret != -ERANGE) {
-			*err = ret;
-			return NULL;
-		}
+		tried[nr_tried++] = page;
+		page = NULL;
+		if (ret != -EAGAIN && ret != -ERANGE)
+			break;
 		too_high |= ret == -ERANGE;
 	}
-	if (ret) {
-		*err = too_high ? -ERANGE : -ENOMEM;
+	while (nr_tried--)
+		__free_pages(tried[nr_tried], chunk);
+	if (!page) {
+		if (ret == -EAGAIN || ret == -ERANGE)
+			ret = too_high ? -ERANGE : -ENOMEM;
+		*err = ret;
 		return NULL;
 	}
 	split_page(page, chunk);

@@ -29,6 +29,9 @@
 #                         (e.g. xen_dma.pool_mb=32, or xen_dma_reps=5: the
 #                         last of a name wins)
 #   RESULTS               file the result lines are appended to
+#   FAILURES              file a failed case's failed checks and xen_dma's
+#                         kernel messages are appended to (make test prints
+#                         them last, where a CI log's tail shows them)
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../common.sh
 . "$(dirname "$0")/../common.sh"
@@ -115,12 +118,13 @@ run_case() {
 	local kind mtype disk tmo
 	logf=$(case_log "$c")
 	local rc secs waited pass fail faults
+	: >"$case_notes"
 	arch=$(case_arch "$c")
 	read -r kind mtype disk _ tmo params <<<"$(xen_dma_case "$c")"
 	tmo=${XEN_DMA_DOM0_TIMEOUT:-$tmo}
 	[ "$kind" = foreign ] && flavour=foreign
 	if ! setup "$arch" $flavour; then
-		log "$c: setup failed: $why"
+		fail_log "$c: setup failed: $why"
 		echo "setup failed: $why" >"$logf"
 		echo "dom0-$tag$arch:$c 0 1 0" >"$case_result"
 		return 1
@@ -241,11 +245,11 @@ run_case() {
 	if ! tr -d '\r' <"$logf" | grep -q "^XEN_DMA_DONE $c "; then
 		fail=$((fail + 1))
 		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-			log "$c: FAIL: no result after $tmo s (hang), boot killed"
+			fail_log "$c: FAIL: no result after $tmo s (hang), boot killed"
 		elif grep -qE 'Kernel panic|Panic on CPU|FATAL PAGE FAULT' "$logf"; then
-			log "$c: FAIL: crash: $(grep -m 1 -E 'Kernel panic|Panic on CPU|FATAL PAGE FAULT' "$logf" | tr -d '\r')"
+			fail_log "$c: FAIL: crash: $(grep -m 1 -E 'Kernel panic|Panic on CPU|FATAL PAGE FAULT' "$logf" | tr -d '\r')"
 		else
-			log "$c: FAIL: the boot ended (qemu exit $rc) before the test finished"
+			fail_log "$c: FAIL: the boot ended (qemu exit $rc) before the test finished"
 		fi
 	fi
 	# Xen's own console is in the log too: an IOMMU fault is a failure
@@ -262,7 +266,7 @@ run_case() {
 			log "$c: PASS iommu: no $iommu fault in Xen's log"
 		else
 			fail=$((fail + 1))
-			log "$c: FAIL iommu: $faults $iommu fault lines in Xen's log, first: $(tr -d '\r' <"$logf" | grep -m 1 -E "$fault_re")"
+			fail_log "$c: FAIL iommu: $faults $iommu fault lines in Xen's log, first: $(tr -d '\r' <"$logf" | grep -m 1 -E "$fault_re")"
 		fi
 	fi
 	case "$mtype" in armc*)
@@ -315,8 +319,30 @@ retry_reason() {
 	esac
 }
 
+# fail_log MESSAGE: log() a failure found outside the test's own checks, and
+# keep it for case_failures.
+fail_log() {
+	log "$*"
+	echo "  $*" >>"$case_notes"
+}
+
+# case_failures CASE: the last boot's failed checks, failures found outside
+# them, and the kernel's messages from xen_dma (what it chose, what it fell
+# back to) and of I/O errors, timeouts and warnings.
+case_failures() {
+	local clean
+	clean=$(tr -d '\r' <"$(case_log "$1")")
+	grep "^XEN_DMA_RESULT $1 FAIL" <<<"$clean" | head -n 8 |
+		sed 's/^XEN_DMA_RESULT /  /' || true
+	cat "$case_notes"
+	grep -E '^ *\[ *[0-9]+\.[0-9]+\] .*(xen_dma: |I/O error|timeout|WARNING:|BUG:)' <<<"$clean" |
+		grep -v -e 'taints kernel' -e 'verification failed' |
+		sed 's/^ *\[[^]]*\] /    dmesg: /' | sort -u | head -n 12 || true
+}
+
 case_result=$(mktemp)
-trap 'cleanup; rm -f "$case_result"' EXIT
+case_notes=$(mktemp)
+trap 'cleanup; rm -f "$case_result" "$case_notes"' EXIT
 for c in "${cases[@]}"; do
 	run_case "$c" || true
 	try=1
@@ -328,4 +354,9 @@ for c in "${cases[@]}"; do
 		try=$((try + 1))
 	done
 	cat "$case_result" >>"${RESULTS:-/dev/stdout}"
+	read -r name _ nfail _ <"$case_result"
+	if [ "$nfail" != 0 ] && [ -n "${FAILURES:-}" ]; then
+		echo "$name:" >>"$FAILURES"
+		case_failures "$c" >>"$FAILURES"
+	fi
 done

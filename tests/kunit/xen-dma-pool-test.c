@@ -106,13 +106,20 @@ static void pool_create_falls_back(struct kunit *test)
  * frame: 16 frames halfway into blocks of 32 (16 colours of 32), or single
  * frames. The pool finds runs (a segment needs no alignment beyond a page)
  * and never exchanges; where they all lie above its limit, it takes them
- * from higher memory.
+ * from higher memory. Blocks that hold no run cost a segment a few more
+ * tries, not its size: each try searches another block.
  */
 static void pool_create_coloured(struct kunit *test)
 {
-	/* Run length, address bits: 24 bits lie below every run found. */
-	static const struct { unsigned long run; unsigned int bits; } cases[] = {
-		{ 16, 64 }, { 1, 64 }, { 16, 24 },
+	/*
+	 * Run length, address bits (24 bits lie below every run found),
+	 * barren blocks.
+	 */
+	static const struct {
+		unsigned long run;
+		unsigned int bits, barren;
+	} cases[] = {
+		{ 16, 64, 0 }, { 1, 64, 0 }, { 16, 24, 0 }, { 16, 64, 7 },
 	};
 	struct xen_dma_pool_config config = pool_two_mib;
 	struct xen_dma_features features;
@@ -129,6 +136,7 @@ static void pool_create_coloured(struct kunit *test)
 		xen_dma_test_features(XEN_DMA_MODE_BOUNCE, &features);
 		xen_dma_sim_reset(&features);
 		xen_dma_sim.colour_run = cases[c].run;
+		xen_dma_sim.barren_blocks = cases[c].barren;
 		xen_dma_mem_init(&mem, &xen_dma_sim_coloured_hooks);
 
 		pool = xen_dma_pool_create(&mem, &config);
@@ -138,6 +146,7 @@ static void pool_create_coloured(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, stats.segments, 2U << (20 - shift));
 		KUNIT_EXPECT_EQ(test, pool->above_limit, cases[c].bits < 64);
 		KUNIT_EXPECT_EQ(test, xen_dma_sim.regions, 0UL);
+		KUNIT_EXPECT_EQ(test, xen_dma_sim.nr_barren, cases[c].barren);
 		for (i = 0; i < stats.segments; i++) {
 			const struct xen_dma_segment *seg =
 				&pool->tables.segments[i];

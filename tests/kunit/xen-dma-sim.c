@@ -189,6 +189,26 @@ static void sim_undo_contiguous(phys_addr_t phys, unsigned int order)
 }
 
 /*
+ * Whether the block at @phys is one of the barren ones, which it becomes
+ * when it is among the first &xen_dma_sim.barren_blocks shown.
+ */
+static bool sim_block_barren(phys_addr_t phys)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&xen_dma_sim.lock);
+	for (i = 0; i < xen_dma_sim.nr_barren; i++)
+		if (xen_dma_sim.barren[i] == phys)
+			return true;
+	if (xen_dma_sim.nr_barren >= min_t(unsigned int,
+					   xen_dma_sim.barren_blocks,
+					   XEN_DMA_SIM_MAX_BARREN))
+		return false;
+	xen_dma_sim.barren[xen_dma_sim.nr_barren++] = phys;
+	return true;
+}
+
+/*
  * A coloured domain's frames are found, never made: every window of the
  * block is tried, as Xen's hooks do in one pass.
  */
@@ -204,6 +224,10 @@ static int sim_find_contiguous(phys_addr_t phys, unsigned int chunk_order,
 
 	spin_lock(&xen_dma_sim.lock);
 	xen_dma_sim.make_calls++;
+	if (sim_block_barren(phys)) {
+		spin_unlock(&xen_dma_sim.lock);
+		return -EAGAIN;
+	}
 	for (i = 0; i + BIT(order) <= BIT(chunk_order); i++) {
 		xen_dma_walk_frames(phys + i * PAGE_SIZE, size, sim_machine_bfn,
 				    &range);

@@ -19,6 +19,9 @@
 /* "Ready buffers for DMA" hands out bus frames from here up. */
 #define XEN_DMA_SIM_REGION_BASE	0x10000UL
 
+/* At most this many barren blocks (&xen_dma_sim.barren_blocks). */
+#define XEN_DMA_SIM_MAX_BARREN	8
+
 /**
  * struct xen_dma_sim - the simulated hypervisor's state
  * @features: what read_features reports; each test sets it
@@ -35,6 +38,9 @@
  *	frames; use it with
  *	xen_dma_sim_coloured_hooks, whose "ready buffers" finds runs, never
  *	makes them
+ * @barren_blocks: with @colour_run, the first this many distinct blocks
+ *	"ready buffers" is asked to search hold no run, then or later (a
+ *	stretch where other colours' frames break every run)
  * @identity: the default p2m is the identity (auto-translated and 1:1)
  * @lock: protects everything below
  * @p2m: pfn -> bfn entries that override the default (made contiguous,
@@ -44,6 +50,8 @@
  * @regions: regions whose frames were exchanged and not given back
  * @make_calls: "ready buffers" calls, failed ones and ones that found the
  *	memory already fit included, and calls that looked for a run
+ * @barren: the blocks found barren so far (@barren_blocks of them at most)
+ * @nr_barren: how many
  */
 struct xen_dma_sim {
 	struct xen_dma_features features;
@@ -52,6 +60,7 @@ struct xen_dma_sim {
 	unsigned int max_order;
 	bool no_machine_addresses;
 	unsigned long colour_run;
+	unsigned int barren_blocks;
 	bool identity;
 	spinlock_t lock;	/* the fields below */
 	struct xarray p2m;
@@ -59,6 +68,8 @@ struct xen_dma_sim {
 	unsigned long next_region_bfn;
 	unsigned long regions;
 	unsigned long make_calls;
+	phys_addr_t barren[XEN_DMA_SIM_MAX_BARREN];
+	unsigned int nr_barren;
 };
 
 extern struct xen_dma_sim xen_dma_sim;
