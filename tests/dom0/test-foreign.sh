@@ -49,29 +49,52 @@ start_toolstack() {
 # domU's I/O makes dom0's disk driver DMA to the domU's grant-mapped pages:
 # foreign pages for xen_dma (by machine frame on PV and on a 1:1 Arm dom0,
 # by guest frame through the IOMMU on PVH).
+# domu_state: where a domU that never finished is: its vCPUs (state, CPU
+# time) and vCPU 0's registers (xenctx), for a domU that never printed.
+domu_state() {
+	local id ctx
+	say "the domain builder's layout (xl -vvv create):"
+	grep -E 'xc_dom_alloc_segment|entry|bootlate|populate|memory' /tmp/xl.log |
+		head -n 30 | sed 's/^/  xl: /'
+	say "the domU's memory and vCPUs:"
+	{ xl list domu; xl vcpu-list domu; } 2>&1 | sed 's/^/  xl: /'
+	id=$(xl domid domu 2>/dev/null) || return 0
+	for ctx in /usr/lib/xen-*/bin/xenctx; do :; done
+	[ -x "$ctx" ] || return 0
+	say "the domU's vCPU 0 (xenctx):"
+	"$ctx" -a -S "$id" 0 2>&1 | head -n 60 | sed 's/^/  xenctx: /'
+	# Xen's register dump of every physical CPU (debug key d) shows a
+	# guest's exception state too (ESR_EL1, FAR_EL1 on Arm).
+	xl debug-keys d
+	say "Xen's register dump (xl debug-keys d):"
+	xl dmesg | tail -n 120 | sed 's/^/  xen: /'
+}
+
 # run_domu LABEL: one PV domU on $DISK; its checks become ours, prefixed
 # domu-, and its 128 KiB read rate (MiB/s) lands in /tmp/domu-LABEL.rate.
 run_domu() {
-	local t0 t1 tmo i con
+	local t0 t1 tmo end con
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	if xl create /etc/xen/domu.cfg >/tmp/xl.log 2>&1; then
+	# Verbose: where the domain builder put what, for a domU that hangs.
+	if xl -vvv create /etc/xen/domu.cfg >/tmp/xl.log 2>&1; then
 		result PASS domu "$1: xl create: PV domU with disk phy:$DISK (xen-blkback, no persistent grants)"
 	else
-		result FAIL domu "$1: xl create failed: $(tail -n 3 /tmp/xl.log | tr '\n' ' ')"
+		result FAIL domu "$1: xl create failed: $(grep -iE 'error|fail' /tmp/xl.log | tail -n 3 | tr '\n' ' ')"
 		sed 's/^/  xl: /' /tmp/xl.log
 		return 1
 	fi
 	# Until the domU powers itself off (on_poweroff=destroy).
 	tmo=$(arg xen_dma_domu_timeout 600)
-	i=0
-	while xl list domu >/dev/null 2>&1 && [ $i -lt $((tmo * 2)) ]; do
+	# By the clock: under TCG each xl call takes seconds of its own.
+	end=$((${t0%.*} + tmo))
+	while xl list domu >/dev/null 2>&1 && [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
 		usleep 500000
-		i=$((i + 1))
 	done
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	con=/var/log/xen/console/guest-domu.log
 	if xl list domu >/dev/null 2>&1; then
 		result FAIL domu "$1: the domU still runs after $tmo s; destroyed"
+		domu_state
 		xl destroy domu
 	fi
 	say "$1: domU ran for $(secs "$t0" "$t1") s; its console:"
