@@ -41,6 +41,7 @@ FAILURES=$(mktemp)
 trap 'rm -f "$results" "$FAILURES"' EXIT
 start=$SECONDS
 for job in "${jobs[@]}"; do
+	job_start=$SECONDS
 	case "$job" in
 	kunit-*)
 		# kunit-ARCH on Linux 6.1, kunit-SERIES-ARCH on another kernel.
@@ -79,6 +80,7 @@ for job in "${jobs[@]}"; do
 			echo "check 0 1 0" >>"$results" ;;
 	*)	die "unknown job $job" ;;
 	esac
+	log "job $job: $((SECONDS - job_start)) s"
 done
 
 echo
