@@ -346,7 +346,7 @@ case_failures() {
 		sed 's/^XEN_DMA_RESULT /  /' || true
 	cat "$case_notes"
 	grep -E '^ *\[ *[0-9]+\.[0-9]+\] .*(xen_dma: |I/O error|timeout|WARNING:|BUG:)' <<<"$clean" |
-		grep -v -e 'taints kernel' -e 'verification failed' |
+		grep -v -e 'taints kernel' -e 'verification failed' -e 'ommand line' |
 		sed 's/^ *\[[^]]*\] /    dmesg: /' | sort -u | head -n 12 || true
 }
 
