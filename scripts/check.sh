@@ -72,6 +72,9 @@ if [ ! -e "$build/.config" ]; then
 	verdict sparse 1
 	exit 0
 fi
+# The tree's drivers/xen/xen-dma link names the checkout that built last
+# (another clone, perhaps gone): point it at this one.
+XEN_DMA_KSRC=$("$XEN_DMA_TOP/scripts/prepare-ksrc.sh" 6.1)
 log "sparse (C=2) on drivers/xen/xen-dma in $build"
 status=0
 make -s -C "$XEN_DMA_KSRC" O="$build" ARCH=x86_64 C=2 CC="ccache gcc" \

@@ -10,11 +10,12 @@ set -euo pipefail
 
 pkgs_kunit="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev
 	ccache cpio kmod rsync xz-utils python3 qemu-system-x86 qemu-system-arm
-	gcc-aarch64-linux-gnu sparse shellcheck git debootstrap python3-docutils"
+	gcc-aarch64-linux-gnu sparse shellcheck git debootstrap python3-docutils patch"
 pkgs_modules="build-essential bc bison flex libelf-dev libssl-dev kmod rsync
 	xz-utils gcc-aarch64-linux-gnu"
 # Debian 13's stack is fetched and built in a debootstrap'ed root.
-pkgs_demo="$pkgs_modules cpio qemu-system-x86 qemu-system-arm python3 debootstrap"
+pkgs_demo="$pkgs_modules cpio qemu-system-x86 qemu-system-arm python3 debootstrap
+	patch"
 pkgs_bench="$pkgs_demo gnuplot-nox"
 
 case "${1:-}" in

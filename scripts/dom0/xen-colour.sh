@@ -13,10 +13,9 @@
 #   CONFIG_HAS_ITS          (UNSUPPORTED) the GICv3 ITS, so dom0's PCI
 #                           devices get MSIs: an NVMe on a legacy interrupt
 #                           under QEMU stalls dom0 for tens of seconds
-# and one change: Xen 4.21 bumped its sysctl interface version (0x15 to
-# 0x16) for x86 power-management structures only, and no Debian suite
-# ships a 4.21 toolstack, so this build also takes 4.20's sysctls: the
-# coloured foreign case then runs Debian 13's xl on it.
+# and the changes in scripts/dom0/xen-patches/, each explained in its
+# header. Both let Debian 13's 4.20 toolstack (no Debian suite ships a
+# 4.21 one) run domUs on it: the coloured foreign case needs that.
 #
 # usage: xen-colour.sh              prints the path of the xen binary
 # env:
@@ -40,9 +39,10 @@ if [ -z "$tarball" ] || [ ! -e "$tarball" ]; then
 fi
 name=$(basename "$tarball" .tar.xz)
 name=${name%-hv}
-# The build depends on this script (its configuration and change): a new
-# version of it builds anew.
-out=$XEN_DMA_CACHE/xen-colour/$name-$(sha256sum "$0" | cut -c1-12)
+# The build depends on this script (its configuration) and the patches: a
+# new version of either builds anew.
+patches=("$(dirname "$0")"/xen-patches/*.patch)
+out=$XEN_DMA_CACHE/xen-colour/$name-$(cat "$0" "${patches[@]}" | sha256sum | cut -c1-12)
 bin=$out/xen
 if [ -e "$bin" ]; then
 	echo "$bin"
@@ -56,10 +56,10 @@ rm -rf "$src" "$out"
 mkdir -p "$src" "$out"
 log "building $name for arm64 with cache colouring, SMMUv3, PCI passthrough"
 tar -xJf "$tarball" -C "$src" --strip-components=1
-sysctl=$src/xen/common/sysctl.c
-grep -q 'op->interface_version != XEN_SYSCTL_INTERFACE_VERSION )' "$sysctl" ||
-	die "$sysctl: the interface version check is not where 4.21 has it"
-sed -i 's/op->interface_version != XEN_SYSCTL_INTERFACE_VERSION )/op->interface_version != XEN_SYSCTL_INTERFACE_VERSION \&\&\n         op->interface_version != 0x15 )/' "$sysctl"
+for p in "${patches[@]}"; do
+	patch -d "$src" -p1 -s --forward <"$p" ||
+		die "$(basename "$p") does not apply to $name"
+done
 
 mk=(make -C "$src/xen" XEN_TARGET_ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 blog=$XEN_DMA_CACHE/logs/xen-colour-build.log
