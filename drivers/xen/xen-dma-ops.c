@@ -134,7 +134,8 @@ static void map_failed(struct xen_dma_device *xdev, size_t size, int err,
 		return;
 	switch (err) {
 	case -EINVAL:
-		dev_warn_ratelimited(dev, "xen_dma: zero-length mapping refused\n");
+		dev_warn_ratelimited(dev,
+				     "xen_dma: zero-length mapping refused: it has no bus address but through a bounce\n");
 		break;
 	case -E2BIG:
 		dev_warn_ratelimited(dev,
@@ -146,6 +147,11 @@ static void map_failed(struct xen_dma_device *xdev, size_t size, int err,
 				     "xen_dma: no bounce segment lies below the DMA mask %#llx\n",
 				     dma_get_mask(dev));
 		break;
+	case -EOPNOTSUPP:
+		dev_warn_ratelimited(dev,
+				     "xen_dma: %zu-byte mapping must bounce, but its caller requires coherent DMA (DMA_ATTR_REQUIRE_COHERENT)\n",
+				     size);
+		break;
 	default:
 		dev_warn_ratelimited(dev,
 				     "xen_dma: bounce pool exhausted, %zu-byte mapping refused\n",
@@ -155,20 +161,34 @@ static void map_failed(struct xen_dma_device *xdev, size_t size, int err,
 }
 
 /*
- * Maps one physically contiguous buffer. Return: 0, -EINVAL (zero length),
- * -E2BIG (must bounce, too large), -ERANGE (must bounce, nothing below the
- * mask) or -ENOSPC (must bounce, pool full).
+ * Maps one physically contiguous buffer. Return: 0, -EINVAL (zero length,
+ * and only a bounce would give it a bus address), -EOPNOTSUPP (must
+ * bounce, and the caller never syncs), -E2BIG (must bounce, too large),
+ * -ERANGE (must bounce, nothing below the mask) or -ENOSPC (must bounce,
+ * pool full).
  */
 static int map_one(struct xen_dma_device *xdev, phys_addr_t phys, size_t size,
 		   unsigned long attrs, dma_addr_t *bus)
 {
 	int ret;
 
-	if (!size) {
-		ret = -EINVAL;
-		goto fail;
-	}
-	if (!map_without_bounce(xdev, phys, size, bus)) {
+	/*
+	 * Zero bytes, which the DMA API does not forbid: the device touches
+	 * nothing, so there is nothing to copy, and the address is the one
+	 * dma-direct and swiotlb-xen return too. Where every mapping bounces
+	 * there is no such address.
+	 */
+	if (unlikely(!size)) {
+		if (!map_without_bounce(xdev, phys, 1, bus)) {
+			ret = -EINVAL;
+			goto fail;
+		}
+	} else if (!map_without_bounce(xdev, phys, size, bus)) {
+		/* The device would work on a copy its user never syncs. */
+		if (attrs & XEN_DMA_ATTR_REQUIRE_COHERENT) {
+			ret = -EOPNOTSUPP;
+			goto fail;
+		}
 		ret = xen_dma_pool_map(xdev->pool, xdev->dev, phys, size, bus);
 		if (ret == -ENOSPC &&
 		    !xen_dma_pool_serves_mask(xdev->pool,
@@ -308,6 +328,7 @@ static int sg_error(int err)
 	case -ENOSPC:
 		return -ENOMEM;
 	case -ERANGE:
+	case -EOPNOTSUPP:
 		return -EIO;
 	default:
 		return -EINVAL;
@@ -322,8 +343,9 @@ static int sg_error(int err)
  * @dir: the direction
  * @attrs: DMA attributes
  *
- * Return: @nents, or -ENOMEM (pool full), -EIO (nothing below the mask) or
- *	-EINVAL, as dma_map_sgtable() documents; nothing stays mapped on failure.
+ * Return: @nents, or -ENOMEM (pool full), -EIO (nothing below the mask, or
+ *	a bounce refused to a caller that requires coherent DMA) or -EINVAL,
+ *	as dma_map_sgtable() documents; nothing stays mapped on failure.
  */
 int xen_dma_op_map_sg(struct device *dev, struct scatterlist *sgl,
 		      int nents, enum dma_data_direction dir,

@@ -40,6 +40,18 @@
 #define XEN_DMA_HAVE_MAP_PHYS	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 19, 0))
 
 /*
+ * DMA_ATTR_REQUIRE_COHERENT (in 7.3's include/linux/dma-mapping.h, not in
+ * 6.12's): the caller never syncs (RDMA memory regions, HMM), so a mapping
+ * that would bounce must fail, as dma-direct and iommu-dma make it. Where
+ * the attribute does not exist, no caller can ask for it: 0 matches nothing.
+ */
+#ifdef DMA_ATTR_REQUIRE_COHERENT
+#define XEN_DMA_ATTR_REQUIRE_COHERENT	DMA_ATTR_REQUIRE_COHERENT
+#else
+#define XEN_DMA_ATTR_REQUIRE_COHERENT	0
+#endif
+
+/*
  * 6.10 renamed the ops' alloc_pages to alloc_pages_op, alloc_pages()
  * having become a macro (memory allocation profiling).
  */

@@ -304,6 +304,14 @@ retry_reason() {
 		if grep -q 'xl create failed:.*\(corrupted\|malloc\)' <<<"$clean"; then
 			echo "xl aborted on a corrupted malloc heap"
 			return
+		fi
+		# A process in the domU's check pipeline died, so a check got no
+		# checksum at all. A wrong checksum (data the device corrupted)
+		# is never retried.
+		if grep -q '^ *domU: Segmentation fault' <<<"$clean" &&
+		   ! grep 'XEN_DMA_DOMU FAIL' <<<"$clean" | grep -qv 'sha256 , want'; then
+			echo "a process in the domU segfaulted, and no checksum was wrong"
+			return
 		fi ;;
 	esac
 	if ! grep -q "^XEN_DMA_DONE $1 " <<<"$clean" &&

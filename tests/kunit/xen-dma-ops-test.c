@@ -424,6 +424,107 @@ static void ops_forced_bounce(struct kunit *test)
 }
 
 /*
+ * Zero bytes: the address a one-byte mapping would get, no bounce, and a
+ * sync and unmap that do nothing; in bounce mode, where there is no such
+ * address, a refusal. An sg entry of zero bytes likewise.
+ */
+static void ops_zero_length(struct kunit *test)
+{
+	struct xen_dma_test_env *env = start_param(test);
+	bool refused = env->mode == XEN_DMA_MODE_BOUNCE;
+	u8 *cpu = kunit_kzalloc(test, 64, GFP_KERNEL);
+	struct device *dev = env->dev;
+	struct scatterlist sgl[2];
+	u64 bounces, failures;
+	dma_addr_t bus;
+
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	bounces = stat_bounces(env);
+	failures = stat_failures(env);
+
+	bus = dma_map_single_attrs(dev, cpu + 8, 0, DMA_FROM_DEVICE,
+				   DMA_ATTR_NO_WARN);
+	KUNIT_EXPECT_EQ(test, dma_mapping_error(dev, bus), refused ? -ENOMEM : 0);
+	if (!refused) {
+		KUNIT_EXPECT_EQ(test, bus, expected_bus(env, virt_to_phys(cpu + 8)));
+		dma_sync_single_for_cpu(dev, bus, 0, DMA_FROM_DEVICE);
+		dma_unmap_single(dev, bus, 0, DMA_FROM_DEVICE);
+	}
+
+	sg_init_table(sgl, 2);
+	sg_set_buf(&sgl[0], cpu, 16);
+	sg_set_buf(&sgl[1], cpu + 32, 0);
+	KUNIT_EXPECT_EQ(test, dma_map_sg_attrs(dev, sgl, 2, DMA_BIDIRECTIONAL,
+					       DMA_ATTR_NO_WARN),
+			refused ? 0 : 2);
+	if (!refused) {
+		KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[1]), 0U);
+		dma_unmap_sg(dev, sgl, 2, DMA_BIDIRECTIONAL);
+	}
+
+	/* In bounce mode the sg list's first entry bounced, then was undone. */
+	KUNIT_EXPECT_EQ(test, stat_bounces(env) - bounces, refused ? 1ULL : 0ULL);
+	KUNIT_EXPECT_EQ(test, stat_failures(env) - failures,
+			refused ? 2ULL : 0ULL);
+	KUNIT_EXPECT_EQ(test, xen_dma_test_used_slots(env), 0UL);
+	KUNIT_EXPECT_NULL(test, memchr_inv(cpu, 0, 64));
+}
+
+/*
+ * DMA_ATTR_REQUIRE_COHERENT: its caller never syncs, so what would bounce
+ * fails (single and sg, nothing left mapped) and what would not maps as
+ * always: a copy in the pool would go stale under an RDMA region or HMM.
+ */
+static void ops_require_coherent_never_bounces(struct kunit *test)
+{
+	struct xen_dma_test_env *env =
+		xen_dma_test_env_start(test, XEN_DMA_MODE_TRANSLATE,
+				       XEN_DMA_MODE_AUTO, NULL);
+	const unsigned long attrs = XEN_DMA_ATTR_REQUIRE_COHERENT;
+	struct page *pages = alloc_pages(GFP_KERNEL, 1);
+	struct device *dev = env->dev;
+	u64 bounces, failures;
+	struct sg_table sgt;
+	dma_addr_t bus;
+
+	if (!attrs)
+		kunit_skip(test, "this kernel has no DMA_ATTR_REQUIRE_COHERENT");
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	bounces = stat_bounces(env);
+	failures = stat_failures(env);
+
+	/* One frame: machine-contiguous, mapped in place. */
+	bus = dma_map_page_attrs(dev, pages, 0, PAGE_SIZE, DMA_BIDIRECTIONAL,
+				 attrs);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, bus));
+	KUNIT_EXPECT_FALSE(test, xen_dma_test_in_pool(env, bus));
+	dma_unmap_page_attrs(dev, bus, PAGE_SIZE, DMA_BIDIRECTIONAL, attrs);
+
+	/* Two frames, not machine-contiguous: that would bounce, so it fails. */
+	bus = dma_map_page_attrs(dev, pages, 0, 2 * PAGE_SIZE,
+				 DMA_BIDIRECTIONAL, attrs | DMA_ATTR_NO_WARN);
+	KUNIT_EXPECT_TRUE(test, dma_mapping_error(dev, bus));
+
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(&sgt, 2, GFP_KERNEL), 0);
+	sg_set_page(sgt.sgl, pages, 100, 0);
+	sg_set_page(sg_next(sgt.sgl), pages, 2 * PAGE_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, dma_map_sgtable(dev, &sgt, DMA_TO_DEVICE,
+					      attrs | DMA_ATTR_NO_WARN), -EIO);
+	sg_free_table(&sgt);
+
+	KUNIT_EXPECT_EQ(test, stat_bounces(env), bounces);
+	KUNIT_EXPECT_EQ(test, stat_failures(env) - failures, 2ULL);
+	KUNIT_EXPECT_EQ(test, xen_dma_test_used_slots(env), 0UL);
+
+	/* Without the attribute the same buffer bounces as ever. */
+	bus = dma_map_page(dev, pages, 0, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, bus));
+	KUNIT_EXPECT_TRUE(test, xen_dma_test_in_pool(env, bus));
+	dma_unmap_page(dev, bus, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+	__free_pages(pages, 1);
+}
+
+/*
  * An sg list mixing entries that bounce and entries that do not, in
  * translate mode: one frame, two scrambled frames, a foreign frame, a
  * contiguous region and an untranslatable frame.
@@ -1270,6 +1371,8 @@ static struct kunit_case xen_dma_ops_cases[] = {
 	KUNIT_CASE(ops_direct_bounces_exactly_when_needed),
 	KUNIT_CASE(ops_forced_bounce),
 	KUNIT_CASE(ops_sg_mixed),
+	KUNIT_CASE(ops_require_coherent_never_bounces),
+	KUNIT_CASE_PARAM(ops_zero_length, ops_mode_gen_params),
 	KUNIT_CASE(ops_mmap_bounds),
 	KUNIT_CASE(ops_failures_leak_nothing),
 	KUNIT_CASE(ops_attach_detach),
