@@ -134,8 +134,7 @@ static void map_failed(struct xen_dma_device *xdev, size_t size, int err,
 		return;
 	switch (err) {
 	case -EINVAL:
-		dev_warn_ratelimited(dev,
-				     "xen_dma: zero-length mapping refused: it has no bus address but through a bounce\n");
+		dev_warn_ratelimited(dev, "xen_dma: zero-length mapping refused\n");
 		break;
 	case -E2BIG:
 		dev_warn_ratelimited(dev,
@@ -161,29 +160,21 @@ static void map_failed(struct xen_dma_device *xdev, size_t size, int err,
 }
 
 /*
- * Maps one physically contiguous buffer. Return: 0, -EINVAL (zero length,
- * and only a bounce would give it a bus address), -EOPNOTSUPP (must
- * bounce, and the caller never syncs), -E2BIG (must bounce, too large),
- * -ERANGE (must bounce, nothing below the mask) or -ENOSPC (must bounce,
- * pool full).
+ * Maps one physically contiguous buffer. Return: 0, -EINVAL (zero length),
+ * -EOPNOTSUPP (must bounce, and the caller never syncs), -E2BIG (must
+ * bounce, too large), -ERANGE (must bounce, nothing below the mask) or
+ * -ENOSPC (must bounce, pool full).
  */
 static int map_one(struct xen_dma_device *xdev, phys_addr_t phys, size_t size,
 		   unsigned long attrs, dma_addr_t *bus)
 {
 	int ret;
 
-	/*
-	 * Zero bytes, which the DMA API does not forbid: the device touches
-	 * nothing, so there is nothing to copy, and the address is the one
-	 * dma-direct and swiotlb-xen return too. Where every mapping bounces
-	 * there is no such address.
-	 */
-	if (unlikely(!size)) {
-		if (!map_without_bounce(xdev, phys, 1, bus)) {
-			ret = -EINVAL;
-			goto fail;
-		}
-	} else if (!map_without_bounce(xdev, phys, size, bus)) {
+	if (!size) {
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (!map_without_bounce(xdev, phys, size, bus)) {
 		/* The device would work on a copy its user never syncs. */
 		if (attrs & XEN_DMA_ATTR_REQUIRE_COHERENT) {
 			ret = -EOPNOTSUPP;

@@ -289,8 +289,11 @@ run_case() {
 #    loaded);
 #  - a dom0 process whose malloc heap is found corrupted right after Xen's
 #    toolstack started, before the domU did any I/O (xl create aborts, or
-#    /init dies and dom0 panics).
-# A failed check inside a finished test is never retried.
+#    /init dies and dom0 panics);
+#  - a process in a PV domU's check pipeline that segfaults, so that a check
+#    gets no checksum at all.
+# A check that failed any other way, a wrong checksum above all, is never
+# retried.
 retry_reason() {
 	local logf clean
 	logf=$(case_log "$1")
@@ -309,6 +312,7 @@ retry_reason() {
 		# checksum at all. A wrong checksum (data the device corrupted)
 		# is never retried.
 		if grep -q '^ *domU: Segmentation fault' <<<"$clean" &&
+		   grep -q 'XEN_DMA_DOMU FAIL' <<<"$clean" &&
 		   ! grep 'XEN_DMA_DOMU FAIL' <<<"$clean" | grep -qv 'sha256 , want'; then
 			echo "a process in the domU segfaulted, and no checksum was wrong"
 			return

@@ -424,53 +424,6 @@ static void ops_forced_bounce(struct kunit *test)
 }
 
 /*
- * Zero bytes: the address a one-byte mapping would get, no bounce, and a
- * sync and unmap that do nothing; in bounce mode, where there is no such
- * address, a refusal. An sg entry of zero bytes likewise.
- */
-static void ops_zero_length(struct kunit *test)
-{
-	struct xen_dma_test_env *env = start_param(test);
-	bool refused = env->mode == XEN_DMA_MODE_BOUNCE;
-	u8 *cpu = kunit_kzalloc(test, 64, GFP_KERNEL);
-	struct device *dev = env->dev;
-	struct scatterlist sgl[2];
-	u64 bounces, failures;
-	dma_addr_t bus;
-
-	KUNIT_ASSERT_NOT_NULL(test, cpu);
-	bounces = stat_bounces(env);
-	failures = stat_failures(env);
-
-	bus = dma_map_single_attrs(dev, cpu + 8, 0, DMA_FROM_DEVICE,
-				   DMA_ATTR_NO_WARN);
-	KUNIT_EXPECT_EQ(test, dma_mapping_error(dev, bus), refused ? -ENOMEM : 0);
-	if (!refused) {
-		KUNIT_EXPECT_EQ(test, bus, expected_bus(env, virt_to_phys(cpu + 8)));
-		dma_sync_single_for_cpu(dev, bus, 0, DMA_FROM_DEVICE);
-		dma_unmap_single(dev, bus, 0, DMA_FROM_DEVICE);
-	}
-
-	sg_init_table(sgl, 2);
-	sg_set_buf(&sgl[0], cpu, 16);
-	sg_set_buf(&sgl[1], cpu + 32, 0);
-	KUNIT_EXPECT_EQ(test, dma_map_sg_attrs(dev, sgl, 2, DMA_BIDIRECTIONAL,
-					       DMA_ATTR_NO_WARN),
-			refused ? 0 : 2);
-	if (!refused) {
-		KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[1]), 0U);
-		dma_unmap_sg(dev, sgl, 2, DMA_BIDIRECTIONAL);
-	}
-
-	/* In bounce mode the sg list's first entry bounced, then was undone. */
-	KUNIT_EXPECT_EQ(test, stat_bounces(env) - bounces, refused ? 1ULL : 0ULL);
-	KUNIT_EXPECT_EQ(test, stat_failures(env) - failures,
-			refused ? 2ULL : 0ULL);
-	KUNIT_EXPECT_EQ(test, xen_dma_test_used_slots(env), 0UL);
-	KUNIT_EXPECT_NULL(test, memchr_inv(cpu, 0, 64));
-}
-
-/*
  * DMA_ATTR_REQUIRE_COHERENT: its caller never syncs, so what would bounce
  * fails (single and sg, nothing left mapped) and what would not maps as
  * always: a copy in the pool would go stale under an RDMA region or HMM.
@@ -1372,7 +1325,6 @@ static struct kunit_case xen_dma_ops_cases[] = {
 	KUNIT_CASE(ops_forced_bounce),
 	KUNIT_CASE(ops_sg_mixed),
 	KUNIT_CASE(ops_require_coherent_never_bounces),
-	KUNIT_CASE_PARAM(ops_zero_length, ops_mode_gen_params),
 	KUNIT_CASE(ops_mmap_bounds),
 	KUNIT_CASE(ops_failures_leak_nothing),
 	KUNIT_CASE(ops_attach_detach),
