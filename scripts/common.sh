@@ -37,7 +37,7 @@ die() { printf '[xen-dma] error: %s\n' "$*" >&2; exit 1; }
 
 # The real-dom0 cases, one line each (tests/dom0/cases): the only list of
 # them. xen_dma_case CASE prints its fields after the name ("test machine
-# disk stacks timeout cmdline..."), or nothing for an unknown case.
+# disk stacks boot timeout parameters..."), or nothing for an unknown case.
 XEN_DMA_CASES=$XEN_DMA_TOP/tests/dom0/cases
 xen_dma_case() {
 	awk -v c="$1" '!/^#/ && $1 == c { $1 = ""; sub(/^ +/, ""); print; exit }' \
@@ -48,7 +48,7 @@ xen_dma_case() {
 # those of that arch; with TEST, those that run tests/dom0/test-TEST.sh.
 xen_dma_cases() {
 	awk -v s="${1:--}" -v a="${2:--}" -v t="${3:--}" '
-		/^#/ || NF < 6 { next }
+		/^#/ || NF < 7 { next }
 		s != "-" && ("," $5 ",") !~ ("," s ",") { next }
 		a != "-" && a != ($3 ~ /^arm/ ? "arm64" : "x86_64") { next }
 		t != "-" && t != $2 { next }

@@ -6,14 +6,18 @@
 # = Xen 4.20 + Linux 6.12; newest = Xen 4.20 + the newest Linux): an x86 PV
 # dom0, an x86 PVH dom0 behind an emulated VT-d IOMMU, or an Arm64 dom0, as
 # the case's line in tests/dom0/cases says. Loads xen_dma in dom0 and runs
-# one test case per boot (tests/dom0/init.sh).
+# the cases (tests/dom0/init.sh): those of one machine, disk and kernel
+# command line share a boot, one after the other (the table's boot column);
+# a boot that ends inside a case boots again for the cases after it.
 # Writes one line per case, "dom0-<arch>:<case> <passed> <failed> 0", to
 # $RESULTS (default: stdout). A boot that hangs, crashes, or never prints its
 # results counts as failed. Every case always gets its line, even when the
 # setup (fetch, module build, initramfs) fails, so callers need not add one.
 # Exit status: 0 when every case got its line (pass or fail is in the lines),
 # non-zero only when the script itself broke before reporting.
-# Full console logs: $XEN_DMA_CACHE/logs/dom0-[<stack>-]<case>.log; result
+# Console logs: $XEN_DMA_CACHE/logs/dom0-[<stack>-]<case>.log (the boot's
+# start and the case's part), dom0-[<stack>-]boot-<first case>.log (the
+# whole boot); result
 # lines are named dom0-[<stack>-]<arch>:<case> (no stack for deb12).
 #
 # usage: run.sh [CASE...]      (default: pv-translate pv-bounce pv-e1000e)
@@ -24,7 +28,7 @@
 #   XEN_DMA_STACK         deb12 (default), deb13 or newest
 #   XEN_DMA_KO            x86_64 module to test (default: built by modules-debian.sh)
 #   XEN_DMA_KO_ARM64      arm64 module to test (same default)
-#   XEN_DMA_DOM0_TIMEOUT  seconds per boot (default: the case's, in the table)
+#   XEN_DMA_DOM0_TIMEOUT  seconds per case (default: the case's, in the table)
 #   XEN_DMA_DOM0_ARGS     extra dom0 command-line words, after the case's
 #                         (e.g. xen_dma.pool_mb=32, or xen_dma_reps=5: the
 #                         last of a name wins)
@@ -43,14 +47,15 @@ xen_dma_stack_xen "$stack" >/dev/null
 tag=
 [ "$stack" = deb12 ] || tag=$stack-
 case_log() { echo "$XEN_DMA_CACHE/logs/dom0-$tag$1.log"; }
+# A boot's whole console, named after its first case.
+boot_log() { echo "$XEN_DMA_CACHE/logs/dom0-${tag}boot-$1.log"; }
 # The domU's test takes about 30 s; dom0 gives up on it well before QEMU's
 # own timeout, so a stuck domU is reported with its console, not killed blind.
 domu_tmo="xen_dma_domu_timeout=${XEN_DMA_DOMU_TIMEOUT:-240}"
 lock=/tmp/xen-dma-heavy.lock
-nvme_addr=0000:00:04.0	# pinned with addr=0x4 below (x86)
-nic_addr=0000:00:05.0	# pinned with addr=0x5 below (x86)
-vblk_addr=0000:00:01.0	# pinned with addr=0x1 below (arm64)
-arm_nvme_addr=0000:00:02.0	# pinned with addr=0x2 below (arm64)
+# Devices' PCI addresses are pinned (addr= below): x86 NVMe 0000:00:04.0,
+# NIC 0000:00:05.0; arm64 virtio-blk 0000:00:01.0, NVMe 0000:00:02.0. Inside
+# dom0, init.sh finds them by class for the cases' @DISK@ and the like.
 # The coloured machines (armc, armcs): 32 colours of 4 KiB (a 2 MiB, 16-way
 # LLC); Xen keeps 0-1, dom0 gets 16 adjacent ones, 16-31, so its
 # machine-contiguous runs are 64 KiB long and 64 KiB-aligned.
@@ -65,7 +70,7 @@ for c in "${cases[@]}"; do
 done
 
 # case_field CASE N: field N of the case's line after its name (1 test,
-# 2 machine, 3 disk, 4 stacks, 5 timeout).
+# 2 machine, 3 disk, 4 stacks, 5 boot, 6 timeout).
 case_field() { xen_dma_case "$1" | cut -d' ' -f"$2"; }
 case_arch() { case "$(case_field "$1" 2)" in arm*) echo arm64 ;; *) echo x86_64 ;; esac; }
 
@@ -112,45 +117,53 @@ start_http() {
 	http_pid=$!
 }
 
-# run_case CASE: one boot; appends its result line.
-run_case() {
-	local c=$1 arch why logf params net qemu dev_addr flavour=
-	local kind mtype disk tmo
-	logf=$(case_log "$c")
-	local rc secs waited pass fail faults
-	: >"$case_notes"
-	arch=$(case_arch "$c")
-	read -r kind mtype disk _ tmo params <<<"$(xen_dma_case "$c")"
-	tmo=${XEN_DMA_DOM0_TIMEOUT:-$tmo}
-	[ "$kind" = foreign ] && flavour=foreign
-	if ! setup "$arch" $flavour; then
-		fail_log "$c: setup failed: $why"
-		echo "setup failed: $why" >"$logf"
-		echo "dom0-$tag$arch:$c 0 1 0" >"$case_result"
-		return 1
-	fi
-	case "$mtype:$disk" in
-	arm*:virtio)	dev_addr=$vblk_addr ;;
-	arm*:nvme)	dev_addr=$arm_nvme_addr ;;
-	*)		dev_addr=$nvme_addr ;;
-	esac
-	params=${params//@DISK@/$dev_addr}
-	params=${params//@NVME@/$arm_nvme_addr}
-	params=${params//@VIRTIO@/$vblk_addr}
-	params="${params//@NIC@/$nic_addr} xen_dma_disk=$disk"
-	[ "$kind" = foreign ] && params="$params $domu_tmo"
+# kernel_words CASE: the case's parameters that go to dom0's kernel, not
+# to the module or the test (e.g. swiotlb=force): cases that differ in them
+# cannot share a boot.
+kernel_words() {
+	local w out=()
+	for w in $(xen_dma_case "$1" | cut -d' ' -f7-); do
+		case "$w" in xen_dma_*|xen_dma.*) ;; *) out+=("$w") ;; esac
+	done
+	echo "${out[*]}"
+}
+
+# boot_cases CASE...: one boot that runs the cases in turn (all of one
+# machine, disk and kernel words: see plan_boots); its console goes to
+# boot_log, each case's part of it to the case's log (split_log). A case
+# that runs past its timeout ends the boot. On a setup failure returns 1
+# with the reason in $why.
+boot_cases() {
+	local c first=$1 arch params='' flavour='' net qemu bootf
+	local mtype disk words has_net=''
+	arch=$(case_arch "$first")
+	read -r _ mtype disk _ <<<"$(xen_dma_case "$first")"
+	words=$(kernel_words "$first")
+	for c in "$@"; do
+		case "$(case_field "$c" 1)" in
+		foreign) flavour=foreign ;;
+		net) has_net=1 ;;
+		esac
+	done
+	setup "$arch" $flavour || return 1
+	# Read by the foreign test only; dom0 gives up on a stuck domU well
+	# before the case's timeout, so it is reported with its console.
+	params="$domu_tmo"
 	net=(-nic none)
-	if [ "$kind" = net ]; then
+	if [ -n "$has_net" ]; then
 		[ -n "$http_pid" ] || start_http
 		params="$params xen_dma_http=$http_port"
 		net=(-netdev "user,id=n0" -device "e1000e,netdev=n0,addr=0x5")
 	fi
+	local list
+	list=$(IFS=,; echo "$*")
 	# A fresh, zeroed disk each boot (made once the lock is held, one per
-	# case: concurrent runs must not share it): stale data cannot pass.
-	local img=$work/disk-$c.img img2=$work/disk2-$c.img xen_desc="Xen $XENVER"
+	# boot: concurrent runs must not share it): stale data cannot pass.
+	local img=$work/disk-$first.img img2=$work/disk2-$first.img xen_desc="Xen $XENVER"
+	local dom0_args="xen_dma_cases=$list $words $params ${XEN_DMA_DOM0_ARGS:-}"
 
 	if [ "$arch" = x86_64 ]; then
-		local dom0_cmdline="console=hvc0 earlyprintk=xen xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
+		local dom0_cmdline="console=hvc0 earlyprintk=xen $dom0_args"
 		local machine=(-machine pc -cpu "max,-smap")
 		local xen_cmdline='console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M'
 		if [ "$mtype" = pvh ]; then
@@ -174,7 +187,7 @@ run_case() {
 	else
 		# No ITS under Xen: legacy interrupts (pci=nomsi). QEMU's guest-loader
 		# adds the multiboot,module nodes Xen looks for to QEMU's own dtb.
-		local dom0_cmdline="console=hvc0 earlycon=xen pci=nomsi xen_dma_case=$c $params ${XEN_DMA_DOM0_ARGS:-}"
+		local dom0_cmdline="console=hvc0 earlycon=xen pci=nomsi $dom0_args"
 		local dev=(-device "virtio-blk-pci,drive=d0,addr=0x1")
 		local vmachine=virt,virtualization=on,gic-version=3 mem=2048 qbin=qemu-system-aarch64
 		local xen=$XEN xen_cmdline='console=dtuart dom0_mem=1024M,max:1024M'
@@ -219,7 +232,8 @@ run_case() {
 			-drive "file=$img,if=none,id=d0,format=raw"
 			"${dev[@]}")
 	fi
-	log "$c: booting $xen_desc + $arch dom0 ($stack; waiting for $lock first)"
+	bootf=$(boot_log "$first")
+	log "booting $xen_desc + $arch dom0 ($stack) for $*; waiting for $lock first"
 	(
 		tw=$(date +%s.%N)
 		flock 9
@@ -228,28 +242,97 @@ run_case() {
 		case "$mtype" in armc*) truncate -s 256M "$img2" ;; esac
 		t0=$(date +%s.%N)
 		rc=0
-		# --foreground: QEMU stays in our process group, so killing the
-		# caller's group (kill -- -PGID) ends it too.
-		timeout --foreground --kill-after=10 "$tmo" "${qemu[@]}" </dev/null >"$logf" 2>&1 9>&- || rc=$?
+		# In our process group, so killing the caller's group
+		# (kill -- -PGID) ends it too.
+		"${qemu[@]}" </dev/null >"$bootf" 2>&1 9>&- &
+		watch_boot $! "$bootf" "$@" || rc=$?
 		t1=$(date +%s.%N)
 		rm -f "$img" "$img2"
 		echo "$rc $t0 $t1 $tw" | awk '{ printf "%s %.1f %.1f\n", $1, $3 - $2, $2 - $4 }' \
-			>"$logf.status"
+			>"$bootf.status"
 	) 9>"$lock"
-	read -r rc secs waited <"$logf.status"
-	rm -f "$logf.status"
+	read -r boot_rc secs waited <"$bootf.status"
+	rm -f "$bootf.status"
+	log "boot of $*: wall time $secs s (+$waited s waiting for the lock); log $bootf"
+	split_log "$bootf" "$@"
+}
 
-	pass=$(tr -d '\r' <"$logf" | grep -c "^XEN_DMA_RESULT $c PASS" || true)
-	fail=$(tr -d '\r' <"$logf" | grep -c "^XEN_DMA_RESULT $c FAIL" || true)
-	tr -d '\r' <"$logf" | grep "^XEN_DMA_RESULT $c " | sed 's/^XEN_DMA_RESULT /  /' >&2 || true
-	if ! tr -d '\r' <"$logf" | grep -q "^XEN_DMA_DONE $c "; then
+# watch_boot PID LOG CASE...: waits for QEMU (PID); kills it when the case
+# running (the last "xen-dma-test: case" line in LOG) has run longer than
+# its timeout (the first from power-on). Returns QEMU's exit status, or 124
+# when it was killed.
+watch_boot() {
+	local pid=$1 logf=$2 cur='' now deadline c rc=0
+	shift 2
+	deadline=$((SECONDS + ${XEN_DMA_DOM0_TIMEOUT:-$(case_field "$1" 6)}))
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		c=$(grep -a '^xen-dma-test: case ' "$logf" | tail -n 1 | sed 's/^xen-dma-test: case \([^ ,]*\).*/\1/')
+		if [ -n "$c" ] && [ "$c" != "$cur" ]; then
+			cur=$c
+			deadline=$((SECONDS + ${XEN_DMA_DOM0_TIMEOUT:-$(case_field "$c" 6)}))
+		fi
+		now=$SECONDS
+		if [ "$now" -gt "$deadline" ]; then
+			kill "$pid" 2>/dev/null
+			sleep 10
+			kill -9 "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			return 124
+		fi
+	done
+	wait "$pid" || rc=$?
+	return $rc
+}
+
+# split_log LOG CASE...: each case's log is the boot's start (Xen and dom0
+# up to the first case) and the boot's part from its "xen-dma-test: case"
+# line to the next case's; a case that never started gets the whole log
+# when it came first (the boot died before /init), none otherwise.
+split_log() {
+	local bootf=$1 c
+	shift
+	for c in "$@"; do
+		rm -f "$(case_log "$c").part"
+	done
+	tr -d '\r' <"$bootf" | awk -v dir="$XEN_DMA_CACHE/logs" -v tag="dom0-$tag" '
+		/^xen-dma-test: case / {
+			c = $3; sub(/,$/, "", c)
+			cur = dir "/" tag c ".log.part"
+			printf "%s", pre > cur
+		}
+		cur == "" { pre = pre $0 "\n"; next }
+		{ print > cur }
+		END { if (cur == "") printf "%s", pre > (dir "/" tag "boot-prelude.part") }'
+	for c in "$@"; do
+		if [ -e "$(case_log "$c").part" ]; then
+			mv "$(case_log "$c").part" "$(case_log "$c")"
+		elif [ "$c" = "$1" ]; then
+			cp "$bootf" "$(case_log "$c")"
+		fi
+	done
+	rm -f "$XEN_DMA_CACHE/logs/dom0-${tag}boot-prelude.part"
+}
+
+# judge_case CASE: its result line (in $state/result.CASE) from its log: the
+# test's own checks, a boot that ended before the case did, and the faults
+# Xen logged during it.
+judge_case() {
+	local c=$1 logf pass fail faults clean mtype
+	logf=$(case_log "$c")
+	mtype=$(case_field "$c" 2)
+	clean=$(tr -d '\r' <"$logf")
+	pass=$(grep -c "^XEN_DMA_RESULT $c PASS" <<<"$clean" || true)
+	fail=$(grep -c "^XEN_DMA_RESULT $c FAIL" <<<"$clean" || true)
+	grep "^XEN_DMA_RESULT $c " <<<"$clean" | sed 's/^XEN_DMA_RESULT /  /' >&2 || true
+	if ! grep -q "^XEN_DMA_DONE $c " <<<"$clean"; then
 		fail=$((fail + 1))
-		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-			fail_log "$c: FAIL: no result after $tmo s (hang), boot killed"
-		elif grep -qE 'Kernel panic|Panic on CPU|FATAL PAGE FAULT' "$logf"; then
-			fail_log "$c: FAIL: crash: $(grep -m 1 -E 'Kernel panic|Panic on CPU|FATAL PAGE FAULT' "$logf" | tr -d '\r')"
+		if [ "$boot_rc" = 124 ]; then
+			fail_log "$c" "$c: FAIL: no result within its $(case_field "$c" 6) s (hang), boot killed"
+		elif grep -qE 'Kernel panic|Panic on CPU|FATAL PAGE FAULT' <<<"$clean"; then
+			fail_log "$c" "$c: FAIL: crash: $(grep -m 1 -E 'Kernel panic|Panic on CPU|FATAL PAGE FAULT' <<<"$clean")"
 		else
-			fail_log "$c: FAIL: the boot ended (qemu exit $rc) before the test finished"
+			fail_log "$c" "$c: FAIL: the boot ended (qemu exit $boot_rc) before the case finished"
 		fi
 	fi
 	# Xen's own console is in the log too: an IOMMU fault is a failure
@@ -260,22 +343,22 @@ run_case() {
 	armcs)	iommu=SMMU fault_re=$smmu_fault ;;
 	esac
 	if [ -n "$iommu" ]; then
-		faults=$(tr -d '\r' <"$logf" | grep -cE "$fault_re" || true)
+		faults=$(grep -cE "$fault_re" <<<"$clean" || true)
 		if [ "$faults" = 0 ]; then
 			pass=$((pass + 1))
 			log "$c: PASS iommu: no $iommu fault in Xen's log"
 		else
 			fail=$((fail + 1))
-			fail_log "$c: FAIL iommu: $faults $iommu fault lines in Xen's log, first: $(tr -d '\r' <"$logf" | grep -m 1 -E "$fault_re")"
+			fail_log "$c" "$c: FAIL iommu: $faults $iommu fault lines in Xen's log, first: $(grep -m 1 -E "$fault_re" <<<"$clean")"
 		fi
 	fi
 	case "$mtype" in armc*)
 		# Xen's colour set-up, from its own console, for the record.
-		tr -d '\r' <"$logf" | grep -iE 'LLC|colou?r' | head -n 12 | sed 's/^/  xen: /' >&2 || true ;;
+		grep -iE 'LLC|colou?r' <<<"$clean" | head -n 12 | sed 's/^/  xen: /' >&2 || true ;;
 	esac
 	[ $((pass + fail)) -gt 0 ] || fail=1
-	log "$c: $pass passed, $fail failed; boot wall time $secs s (+$waited s waiting for the lock); log $logf"
-	echo "dom0-$tag$arch:$c $pass $fail 0" >"$case_result"
+	log "$c: $pass passed, $fail failed; log $logf"
+	echo "dom0-$tag$(case_arch "$c"):$c $pass $fail 0" >"$state/result.$c"
 }
 
 # Flakes of this QEMU TCG setup, none a check that failed, get up to two
@@ -341,11 +424,13 @@ retry_reason() {
 	esac
 }
 
-# fail_log MESSAGE: log() a failure found outside the test's own checks, and
-# keep it for case_failures.
+# fail_log CASE MESSAGE: log() a failure found outside the test's own
+# checks, and keep it for case_failures.
 fail_log() {
+	local c=$1
+	shift
 	log "$*"
-	echo "  $*" >>"$case_notes"
+	echo "  $*" >>"$state/notes.$c"
 }
 
 # case_failures CASE: the last boot's failed checks, failures found outside
@@ -356,29 +441,101 @@ case_failures() {
 	clean=$(tr -d '\r' <"$(case_log "$1")")
 	grep "^XEN_DMA_RESULT $1 FAIL" <<<"$clean" | head -n 8 |
 		sed 's/^XEN_DMA_RESULT /  /' || true
-	cat "$case_notes"
+	cat "$state/notes.$1" 2>/dev/null || true
 	grep -E '^ *\[ *[0-9]+\.[0-9]+\] .*(xen_dma: |I/O error|timeout|WARNING:|BUG:)' <<<"$clean" |
 		grep -v -e 'taints kernel' -e 'verification failed' -e 'ommand line' |
 		sed 's/^ *\[[^]]*\] /    dmesg: /' | sort -u | head -n 12 || true
 }
 
-case_result=$(mktemp)
-case_notes=$(mktemp)
-trap 'cleanup; rm -f "$case_result" "$case_notes"' EXIT
-for c in "${cases[@]}"; do
-	run_case "$c" || true
-	try=1
-	# Up to two more boots: the PVH flakes hit about one boot in five.
-	while [ "$try" -le 2 ] && why=$(retry_reason "$c") && [ -n "$why" ]; do
-		mv "$(case_log "$c")" "${XEN_DMA_CACHE}/logs/dom0-$tag$c.try$try.log"
-		log "$c: $why; booting once more (earlier log: dom0-$tag$c.try$try.log)"
-		run_case "$c" || true
-		try=$((try + 1))
+# plan_boots CASE...: the boots, one line of cases each, in the order given.
+# Cases of one machine, disk and kernel words share a boot (the boot
+# column); a "last" case ends its boot, so a second one gets another boot;
+# an "alone" case gets its own.
+plan_boots() {
+	local c key keys=() last
+	declare -A shared=() lasts=()
+	for c in "$@"; do
+		if [ "$(case_field "$c" 5)" = alone ]; then
+			key="alone $c"
+		else
+			key="$(case_field "$c" 2) $(case_field "$c" 3) $(kernel_words "$c")"
+		fi
+		[ -n "${shared[$key]+x}${lasts[$key]+x}" ] || keys+=("$key")
+		if [ "$(case_field "$c" 5)" = last ]; then
+			lasts[$key]="${lasts[$key]:-} $c"
+		else
+			shared[$key]="${shared[$key]:-} $c"
+		fi
 	done
-	cat "$case_result" >>"${RESULTS:-/dev/stdout}"
-	read -r name _ nfail _ <"$case_result"
+	for key in "${keys[@]}"; do
+		# shellcheck disable=SC2086 # word lists
+		set -- ${lasts[$key]:-}
+		last=${1:-}
+		[ $# -gt 0 ] && shift
+		# shellcheck disable=SC2086 # word lists
+		echo ${shared[$key]:-} $last
+		for c in "$@"; do echo "$c"; done
+	done
+}
+
+# finish CASE: its result line out, and its failures for make test's tail.
+finish() {
+	local name nfail
+	cat "$state/result.$1" >>"${RESULTS:-/dev/stdout}"
+	read -r name _ nfail _ <"$state/result.$1"
 	if [ "$nfail" != 0 ] && [ -n "${FAILURES:-}" ]; then
 		echo "$name:" >>"$FAILURES"
-		case_failures "$c" >>"$FAILURES"
+		case_failures "$1" >>"$FAILURES"
 	fi
+}
+
+state=$(mktemp -d)
+trap 'cleanup; rm -rf "$state"' EXIT
+declare -A tries=()
+mapfile -t boots < <(plan_boots "${cases[@]}")
+for b in "${boots[@]}"; do
+	read -r -a queue <<<"$b"
+	while [ ${#queue[@]} -gt 0 ]; do
+		for c in "${queue[@]}"; do rm -f "$state/notes.$c"; done
+		if ! boot_cases "${queue[@]}"; then
+			for c in "${queue[@]}"; do
+				fail_log "$c" "$c: setup failed: $why"
+				echo "setup failed: $why" >"$(case_log "$c")"
+				echo "dom0-$tag$(case_arch "$c"):$c 0 1 0" >"$state/result.$c"
+				finish "$c"
+			done
+			break
+		fi
+		# The cases this boot started; those after the one it ended in
+		# never ran and go to the next boot as they are. When it
+		# started none (it died before /init), each is judged on the
+		# whole log.
+		started=$(tr -d '\r' <"$(boot_log "${queue[0]}")" |
+			sed -n 's/^xen-dma-test: case \([^ ,]*\),.*/\1/p')
+		next=()
+		retry_all=
+		for c in "${queue[@]}"; do
+			if [ -n "$started" ] && ! grep -qxF "$c" <<<"$started"; then
+				next+=("$c")
+				continue
+			fi
+			[ -n "$started" ] || cp "$(boot_log "${queue[0]}")" "$(case_log "$c")"
+			judge_case "$c"
+			why=$(retry_reason "$c")
+			[ -z "$started" ] && [ "$c" != "${queue[0]}" ] && why=$retry_all
+			[ -z "$started" ] && [ "$c" = "${queue[0]}" ] && retry_all=$why
+			try=${tries[$c]:-1}
+			# Up to two more boots: the PVH flakes hit about one boot
+			# in five.
+			if [ -n "$why" ] && [ "$try" -le 2 ]; then
+				mv "$(case_log "$c")" "$XEN_DMA_CACHE/logs/dom0-$tag$c.try$try.log"
+				log "$c: $why; booting once more (earlier log: dom0-$tag$c.try$try.log)"
+				tries[$c]=$((try + 1))
+				next+=("$c")
+			else
+				finish "$c"
+			fi
+		done
+		queue=("${next[@]}")
+	done
 done

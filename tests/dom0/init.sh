@@ -3,18 +3,24 @@
 # shellcheck shell=dash
 # (busybox ash: POSIX sh plus local)
 #
-# /init of the dom0 test initramfs (busybox sh). Loads xen_dma before the
-# device drivers, so their DMA goes through it, runs the case named by
-# xen_dma_case= on the kernel command line, and reports one line per check:
+# /init of the dom0 test initramfs (busybox sh). Runs the cases named on
+# the kernel command line, one after the other, and reports one line per
+# check:
 #
 #   XEN_DMA_RESULT <case> PASS|FAIL <check>: <detail>
 #
-# then XEN_DMA_DONE <case>, and powers the machine off.
+# then XEN_DMA_DONE <case>; after the last one it powers the machine off.
+# Each case loads xen_dma before the device drivers, so their DMA goes
+# through it, and leaves nothing loaded that it loaded (case_reset in
+# lib.sh), so the next case starts as on a fresh boot.
 #
 # Command line (after the kernel's own options):
-#   xen_dma_case=NAME        a case of tests/dom0/cases (installed as
+#   xen_dma_cases=NAME,...   cases of tests/dom0/cases (installed as
 #                            /etc/xen-dma/cases), whose test column names the
-#                            file run: /lib/xen-dma/test-<test>.sh; or shell
+#                            file run: /lib/xen-dma/test-<test>.sh; a case's
+#                            parameters are the rest of its line there;
+#                            xen_dma_case=NAME is one case, "shell" a shell
+# Parameters (a case's, then the command line's: the last of a name wins):
 #   xen_dma.PARAM=VALUE      passed to the module (busybox insmod does not
 #                            read /proc/cmdline, so this script does)
 #   xen_dma_mb=N             MiB written and read back (default 64)
@@ -48,63 +54,87 @@ mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs -o size=512m tmpfs /tmp
 ln -sf /bin/busybox /sbin/modprobe	# for the kernel's request_module()
 
-# Kernel messages from here on go to the end of the log, not between our lines.
-dmesg_start=$(dmesg | wc -l)
+# Kernel messages go to the end of each case's log, not between our lines.
 dmesg -n 1
 
 # shellcheck source=tests/dom0/lib.sh
 . /lib/xen-dma/lib.sh
 
-CASE=$(arg xen_dma_case shell)
-MB=$(arg xen_dma_mb 64)
-FORCED=$(arg xen_dma.mode auto)
-if [ "$FORCED" = auto ]; then EXPECT=$(arg xen_dma_expect translate)
-else EXPECT=$(arg xen_dma_expect "$FORCED"); fi
 DBG=/sys/kernel/debug/xen_dma
 SYS=/sys/kernel/xen_dma
-npass=0
-nfail=0
-
-say "case $CASE, kernel $(uname -r), cmdline: $(cat /proc/cmdline)"
 if [ -r /sys/hypervisor/type ]; then
 	say "hypervisor: $(cat /sys/hypervisor/type) $(cat /sys/hypervisor/version/major 2>/dev/null).$(cat /sys/hypervisor/version/minor 2>/dev/null)"
 fi
+# What a case may leave loaded is removed before the next one starts.
+BOOT_MODULES=$(cut -d' ' -f1 /proc/modules | tr '\n' ' ')
 
-DISK_KIND=$(arg xen_dma_disk nvme)
-case "$DISK_KIND" in
-virtio)	DISK_CLASS=0x010000 DISK=/dev/vda DISK_MODS="virtio_pci virtio_blk" ;;
-*)	DISK_CLASS=0x010802 DISK=/dev/nvme0n1 DISK_MODS=nvme ;;
-esac
-NVME=$(pci_by_class $DISK_CLASS)
-NIC=$(pci_by_class 0x020000)
-say "$DISK_KIND disk at ${NVME:-none}, NIC at ${NIC:-none}"
+# run_case: the case $CASE, from its parameters to XEN_DMA_DONE.
+run_case() {
+	local test bad
+	npass=0
+	nfail=0
+	# Kernel messages from here on belong to this case.
+	dmesg_start=$(dmesg | wc -l)
+	CASE_ARGS=$(case_args "$CASE")
+	say "case $CASE, kernel $(uname -r), parameters: $CASE_ARGS"
+	MB=$(arg xen_dma_mb 64)
+	FORCED=$(arg xen_dma.mode auto)
+	if [ "$FORCED" = auto ]; then EXPECT=$(arg xen_dma_expect translate)
+	else EXPECT=$(arg xen_dma_expect "$FORCED"); fi
+	DISK_KIND=$(arg xen_dma_disk nvme)
+	case "$DISK_KIND" in
+	virtio)	DISK_CLASS=0x010000 DISK=/dev/vda DISK_MODS="virtio_pci virtio_blk" ;;
+	*)	DISK_CLASS=0x010802 DISK=/dev/nvme0n1 DISK_MODS=nvme ;;
+	esac
+	NVME=$(pci_by_class $DISK_CLASS)
+	NIC=$(pci_by_class 0x020000)
+	say "$DISK_KIND disk at ${NVME:-none}, NIC at ${NIC:-none}"
 
-# The case's test, from the case table.
-TEST=$(awk -v c="$CASE" '$1 == c { print $2 }' /etc/xen-dma/cases)
-if [ "$CASE" = shell ]; then
+	test=$(awk -v c="$CASE" '$1 == c { print $2 }' /etc/xen-dma/cases)
+	if [ -n "$test" ] && [ -r "/lib/xen-dma/test-$test.sh" ]; then
+		# shellcheck source=tests/dom0/test-disk.sh
+		. "/lib/xen-dma/test-$test.sh"
+		run_test
+	else
+		result FAIL case "unknown case '$CASE' (tests/dom0/cases)"
+	fi
+	[ "$LAST" = 1 ] || case_reset
+
+	# Anything the kernel complained about during the case is a failure.
+	# (An unsigned out-of-tree module taints the kernel: expected.)
+	dmesg | tail -n +"$((dmesg_start + 1))" >/tmp/dmesg
+	bad='WARNING:|BUG:|Oops|general protection|Call Trace|xen_dma:.*(error|fail)'
+	grep -E "$bad" /tmp/dmesg | grep -v 'module verification failed' >/tmp/bad
+	if [ -s /tmp/bad ]; then
+		result FAIL kernel "$(wc -l </tmp/bad) suspicious kernel messages, first: $(head -n 1 /tmp/bad)"
+	else
+		result PASS kernel "no warning, oops or xen_dma error in dmesg"
+	fi
+	say "kernel messages during $CASE:"
+	sed 's/^/  dmesg: /' /tmp/dmesg
+	echo "XEN_DMA_DONE $CASE $npass passed $nfail failed"
+}
+
+# The boot's cases, in order (scripts/dom0/run.sh groups them); one case
+# alone (xen_dma_case=) or a shell with xen_dma loaded.
+CASES=$(arg xen_dma_cases "$(arg xen_dma_case shell)" | tr ',' ' ')
+if [ "$CASES" = shell ]; then
+	CASE=shell CASE_ARGS=
 	load_module
 	exec setsid cttyhack sh
-elif [ -n "$TEST" ] && [ -r "/lib/xen-dma/test-$TEST.sh" ]; then
-	# shellcheck source=tests/dom0/test-disk.sh
-	. "/lib/xen-dma/test-$TEST.sh"
-	run_test
-else
-	result FAIL case "unknown case '$CASE' (tests/dom0/cases)"
 fi
+LAST=0
+for CASE in $CASES; do
+	[ "$CASE" = "${CASES##* }" ] && LAST=1
+	run_case
+	if [ "$LAST" = 0 ] && [ -e /tmp/reset.failed ]; then
+		# The next case would not start clean: scripts/dom0/run.sh
+		# boots the cases not done again.
+		say "case $CASE did not leave the machine clean ($(cat /tmp/reset.failed)): no more cases in this boot"
+		break
+	fi
+done
 
-# Anything the kernel complained about during the test is a failure.
-# (An unsigned out-of-tree module taints the kernel: expected, not a failure.)
-dmesg | tail -n +"$((dmesg_start + 1))" >/tmp/dmesg
-bad='WARNING:|BUG:|Oops|general protection|Call Trace|xen_dma:.*(error|fail)'
-grep -E "$bad" /tmp/dmesg | grep -v 'module verification failed' >/tmp/bad
-if [ -s /tmp/bad ]; then
-	result FAIL kernel "$(wc -l </tmp/bad) suspicious kernel messages, first: $(head -n 1 /tmp/bad)"
-else
-	result PASS kernel "no warning, oops or xen_dma error in dmesg"
-fi
-say "kernel messages since /init started:"
-sed 's/^/  dmesg: /' /tmp/dmesg
-echo "XEN_DMA_DONE $CASE $npass passed $nfail failed"
 # In the background, for at most 5 s: a disk whose I/O hung (the kernel's
 # own DMA ops on a machine they cannot serve) would block sync for ever,
 # and a power-off too, which shuts the disk's driver down. Then only an

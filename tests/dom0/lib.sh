@@ -7,9 +7,58 @@
 # DBG, SYS, DISK, DISK_KIND, DISK_CLASS, DISK_MODS, NVME, NIC) and count
 # results in npass and nfail.
 
-arg() {	# arg NAME DEFAULT: the value of NAME= on the kernel command line
-	v=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1)
+# The parameters of the running case, then the kernel command line's; the
+# last of a name wins, so the command line's (run.sh's XEN_DMA_DOM0_ARGS)
+# override the case's.
+params() { echo "${CASE_ARGS:-} $(cat /proc/cmdline)" | tr ' ' '\n'; }
+
+arg() {	# arg NAME DEFAULT: the value of NAME= in params
+	v=$(params | sed -n "s/^$1=//p" | tail -n 1)
 	echo "${v:-$2}"
+}
+
+# case_args CASE: the case's parameters from its line in the case table,
+# the devices' addresses put in and its disk named (xen_dma_disk=).
+case_args() {
+	local disk dev nvme virtio nic
+	nvme=$(pci_by_class 0x010802)
+	virtio=$(pci_by_class 0x010000)
+	nic=$(pci_by_class 0x020000)
+	disk=$(awk -v c="$1" '$1 == c { print $4 }' /etc/xen-dma/cases)
+	dev=$nvme
+	[ "$disk" = virtio ] && dev=$virtio
+	awk -v c="$1" '$1 == c { for (i = 8; i <= NF; i++) printf "%s ", $i }' /etc/xen-dma/cases |
+		sed -e "s/@DISK@/$dev/g" -e "s/@NVME@/$nvme/g" -e "s/@VIRTIO@/$virtio/g" \
+		    -e "s/@NIC@/$nic/g" -e "s/\$/xen_dma_disk=${disk:-nvme}/"
+}
+
+# case_reset: what the case loaded is unloaded, so that the next case in
+# this boot starts as on a fresh boot: every module not loaded at boot,
+# dependents first, except those Xen's toolstack holds while it runs (a
+# later foreign case finds it running). The disk's and NIC's drivers and
+# xen_dma must go; /tmp/reset.failed says why when they do not.
+case_reset() {
+	local m n left
+	rm -f /tmp/reset.failed /tmp/pattern
+	n=0
+	while [ $n -lt 5 ]; do
+		for m in $(cut -d' ' -f1 /proc/modules); do
+			case " $BOOT_MODULES " in
+			*" $m "*) ;;
+			*) rmmod "$m" 2>>/tmp/rmmod.err ;;
+			esac
+		done
+		n=$((n + 1))
+	done
+	left=$(cut -d' ' -f1 /proc/modules |
+		grep -xE 'xen_dma|nvme|virtio_blk|virtio_pci|e1000e|xen_dma_fragment' | tr '\n' ' ')
+	if [ -n "$left" ]; then
+		echo "still loaded: $left($(grep -E "$(echo "$left" | sed 's/ *$//; s/ /|/g')" /tmp/rmmod.err | tail -n 2 | tr '\n' ' '))" >/tmp/reset.failed
+		result FAIL reset "$(cat /tmp/reset.failed)"
+	else
+		result PASS reset "xen_dma and the drivers unloaded, the machine ready for the next case"
+	fi
+	rm -f /tmp/rmmod.err
 }
 
 say() { echo "xen-dma-test: $*"; }
@@ -34,7 +83,7 @@ stat() {
 }
 
 load_module() {
-	args=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^xen_dma\.//p' | tr '\n' ' ')
+	args=$(params | sed -n 's/^xen_dma\.//p' | tr '\n' ' ')
 	args=${args% }
 	say "insmod xen_dma.ko $args"
 	# shellcheck disable=SC2086
