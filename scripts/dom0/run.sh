@@ -489,6 +489,14 @@ finish() {
 	fi
 }
 
+# retry CASE WHY: its log kept as dom0-<case>.tryN.log, one try counted.
+retry() {
+	local try=${tries[$1]:-1}
+	mv "$(case_log "$1")" "$XEN_DMA_CACHE/logs/dom0-$tag$1.try$try.log"
+	log "$1: $2; booting once more (earlier log: dom0-$tag$1.try$try.log)"
+	tries[$1]=$((try + 1))
+}
+
 state=$(mktemp -d)
 trap 'cleanup; rm -rf "$state"' EXIT
 declare -A tries=()
@@ -507,30 +515,42 @@ for b in "${boots[@]}"; do
 			break
 		fi
 		# The cases this boot started; those after the one it ended in
-		# never ran and go to the next boot as they are. When it
-		# started none (it died before /init), each is judged on the
-		# whole log.
+		# never ran and go to the next boot as they are.
 		started=$(tr -d '\r' <"$(boot_log "${queue[0]}")" |
 			sed -n 's/^xen-dma-test: case \([^ ,]*\),.*/\1/p')
 		next=()
-		retry_all=
+		if [ -z "$started" ]; then
+			# It died before /init: the first case is judged on the
+			# whole log, and the others follow it (a flake boots
+			# them all again, anything else fails them all).
+			for c in "${queue[@]}"; do
+				cp "$(boot_log "${queue[0]}")" "$(case_log "$c")"
+			done
+			judge_case "${queue[0]}"
+			if why=$(retry_reason "${queue[0]}") && [ -n "$why" ] &&
+			   [ "${tries[${queue[0]}]:-1}" -le 2 ]; then
+				retry "${queue[0]}" "$why"
+				next=("${queue[@]}")
+			else
+				finish "${queue[0]}"
+				for c in "${queue[@]:1}"; do
+					judge_case "$c"
+					finish "$c"
+				done
+			fi
+			queue=("${next[@]}")
+			continue
+		fi
 		for c in "${queue[@]}"; do
-			if [ -n "$started" ] && ! grep -qxF "$c" <<<"$started"; then
+			if ! grep -qxF "$c" <<<"$started"; then
 				next+=("$c")
 				continue
 			fi
-			[ -n "$started" ] || cp "$(boot_log "${queue[0]}")" "$(case_log "$c")"
 			judge_case "$c"
-			why=$(retry_reason "$c")
-			[ -z "$started" ] && [ "$c" != "${queue[0]}" ] && why=$retry_all
-			[ -z "$started" ] && [ "$c" = "${queue[0]}" ] && retry_all=$why
-			try=${tries[$c]:-1}
 			# Up to two more boots: the PVH flakes hit about one boot
 			# in five.
-			if [ -n "$why" ] && [ "$try" -le 2 ]; then
-				mv "$(case_log "$c")" "$XEN_DMA_CACHE/logs/dom0-$tag$c.try$try.log"
-				log "$c: $why; booting once more (earlier log: dom0-$tag$c.try$try.log)"
-				tries[$c]=$((try + 1))
+			if why=$(retry_reason "$c") && [ -n "$why" ] && [ "${tries[$c]:-1}" -le 2 ]; then
+				retry "$c" "$why"
 				next+=("$c")
 			else
 				finish "$c"
