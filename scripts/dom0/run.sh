@@ -357,7 +357,7 @@ judge_case() {
 		grep -iE 'LLC|colou?r' <<<"$clean" | head -n 12 | sed 's/^/  xen: /' >&2 || true ;;
 	esac
 	[ $((pass + fail)) -gt 0 ] || fail=1
-	log "$c: $pass passed, $fail failed; log $logf"
+	log "$c: $pass passed, $fail failed$(sed -n "s/^XEN_DMA_DONE $c .* in \([0-9.]*\) s$/ in \1 s/p" <<<"$clean"); log $logf"
 	echo "dom0-$tag$(case_arch "$c"):$c $pass $fail 0" >"$state/result.$c"
 }
 

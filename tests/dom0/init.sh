@@ -70,7 +70,8 @@ BOOT_MODULES=$(cut -d' ' -f1 /proc/modules | tr '\n' ' ')
 
 # run_case: the case $CASE, from its parameters to XEN_DMA_DONE.
 run_case() {
-	local test bad
+	local test bad t0
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	npass=0
 	nfail=0
 	# Kernel messages from here on belong to this case.
@@ -112,7 +113,7 @@ run_case() {
 	fi
 	say "kernel messages during $CASE:"
 	sed 's/^/  dmesg: /' /tmp/dmesg
-	echo "XEN_DMA_DONE $CASE $npass passed $nfail failed"
+	echo "XEN_DMA_DONE $CASE $npass passed $nfail failed in $(secs "$t0" "$(cut -d' ' -f1 /proc/uptime)") s"
 }
 
 # The boot's cases, in order (scripts/dom0/run.sh groups them); one case
