@@ -70,8 +70,9 @@ BOOT_MODULES=$(cut -d' ' -f1 /proc/modules | tr '\n' ' ')
 
 # run_case: the case $CASE, from its parameters to XEN_DMA_DONE.
 run_case() {
-	local test bad t0
-	t0=$(cut -d' ' -f1 /proc/uptime)
+	local test bad case_t0
+	# (Not t0: the tests' helpers use that name; ash's local is dynamic.)
+	case_t0=$(cut -d' ' -f1 /proc/uptime)
 	npass=0
 	nfail=0
 	# Kernel messages from here on belong to this case.
@@ -113,7 +114,7 @@ run_case() {
 	fi
 	say "kernel messages during $CASE:"
 	sed 's/^/  dmesg: /' /tmp/dmesg
-	echo "XEN_DMA_DONE $CASE $npass passed $nfail failed in $(secs "$t0" "$(cut -d' ' -f1 /proc/uptime)") s"
+	echo "XEN_DMA_DONE $CASE $npass passed $nfail failed in $(secs "$case_t0" "$(cut -d' ' -f1 /proc/uptime)") s"
 }
 
 # The boot's cases, in order (scripts/dom0/run.sh groups them); one case

@@ -238,13 +238,19 @@ disk_check() {
 		return
 	fi
 	t1=$(cut -d' ' -f1 /proc/uptime)
+	# What each read must give, hashed once: under TCG hashing, not the
+	# disk, is most of this check's time.
+	n4=$((MB < 8 ? MB : 8))
+	want_all=$(sha256sum </tmp/pattern | cut -d' ' -f1)
+	want_4=$(head -c $((n4 * 1048576)) /tmp/pattern | sha256sum | cut -d' ' -f1)
 	# Request size in KiB : MiB read (4 KiB requests are slow under TCG).
-	for spec in 128:$MB 1024:$MB 4:$((MB < 8 ? MB : 8)); do
+	for spec in 128:$MB 1024:$MB 4:$n4; do
 		kb=${spec%:*} n=${spec#*:}
+		want_n=$want_all
+		[ "$kb" = 4 ] && want_n=$want_4
 		ta=$(cut -d' ' -f1 /proc/uptime)
 		got=$(dd if="$disk" bs="${kb}k" count=$((n * 1024 / kb)) iflag=direct \
 			2>/tmp/dd.err | sha256sum | cut -d' ' -f1)
-		want_n=$(head -c $((n * 1048576)) /tmp/pattern | sha256sum | cut -d' ' -f1)
 		tb=$(cut -d' ' -f1 /proc/uptime)
 		if [ "$got" = "$want_n" ]; then
 			result PASS data "$n MiB read back with O_DIRECT in ${kb} KiB requests in $(secs "$ta" "$tb") s, sha256 matches (${got%"${got#????????????????}"})"
