@@ -14,10 +14,11 @@
 #   env XEN_DMA_BENCH_STACKS the stacks, in order (default "newest deb12":
 #                            the newest Linux on Xen 4.20, then Debian 12's)
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/common.sh
 . "$(dirname "$0")/common.sh"
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || mapfile -t cases < <(xen_dma_cases - - bench)
+[ ${#cases[@]} -gt 0 ] || mapfile -t cases < <(xen_dma_cases - - - bench)
 
 "$XEN_DMA_TOP/scripts/install-deps.sh" bench
 results=$(mktemp)

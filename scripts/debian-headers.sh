@@ -12,6 +12,7 @@
 #
 # usage: debian-headers.sh deb12|deb13|newest x86_64|arm64
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/common.sh
 . "$(dirname "$0")/common.sh"
 
 stack=${1:-}
@@ -37,7 +38,7 @@ unpack() {
 		name=${pkg%%:*}
 		ls "$XEN_DMA_CACHE/debs/${name}"_*.deb >/dev/null 2>&1 ||
 			(cd "$XEN_DMA_CACHE/debs" && "${apt[@]}" -o APT::Sandbox::User=root download -qq "$pkg")
-		dpkg -x "$(ls "$XEN_DMA_CACHE/debs/${name}"_*.deb | sort -V | tail -n 1)" "$root"
+		dpkg -x "$(printf '%s\n' "$XEN_DMA_CACHE/debs/${name}"_*.deb | sort -V | tail -n 1)" "$root"
 	done
 }
 
@@ -71,7 +72,7 @@ deb12)
 deb13|newest)
 	root=$("$XEN_DMA_TOP/scripts/debian13-root.sh")
 	stamp=$root/.apt-updated
-	if [ -n "$(find "$stamp" -mmin -720 2>/dev/null)" ] || chroot "$root" apt-get update -qq; then
+	if [ -n "$(find "$stamp" -mmin -720 2>/dev/null)" ] || in_root "$root" apt-get update -qq; then
 		touch "$stamp"
 	fi
 	if [ "$stack" = deb13 ]; then
@@ -79,18 +80,18 @@ deb13|newest)
 	else
 		re='^linux-headers-[0-9]+\.[0-9]+\.[0-9]+\+deb13-amd64$'
 	fi
-	ver=$(newest_version chroot "$root" apt-cache "$re")
+	ver=$(newest_version in_root "$root" apt-cache "$re")
 	[ -n "$ver" ] || die "no headers matching $re in Debian 13's apt lists"
 	kdir=/usr/src/linux-headers-$ver-$flavour
 	if [ ! -e "$root$kdir/.xen-dma-ready" ]; then
 		log "fetching Linux $ver headers ($flavour)"
 		# The flavour's own package depends on its image: unpack it, and
 		# install what it needs to run (kbuild, common) the usual way.
-		chroot "$root" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		in_root "$root" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends linux-headers-$ver-common linux-kbuild-$ver" >>"$root.log" 2>&1 ||
 			die "installing linux-kbuild-$ver in $root failed"
 		mkdir -p "$root/tmp/debs"
-		chroot "$root" sh -c "cd /tmp/debs && apt-get -o APT::Sandbox::User=root \
+		in_root "$root" sh -c "cd /tmp/debs && apt-get -o APT::Sandbox::User=root \
 			download -qq linux-headers-$ver-$flavour:$flavour" ||
 			die "downloading linux-headers-$ver-$flavour failed"
 		dpkg -x "$root/tmp/debs/linux-headers-${ver}-${flavour}_"*"_$flavour.deb" "$root"

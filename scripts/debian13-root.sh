@@ -9,6 +9,7 @@
 #
 # usage: debian13-root.sh
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/common.sh
 . "$(dirname "$0")/common.sh"
 
 root=$XEN_DMA_CACHE/debian13-root
@@ -26,8 +27,8 @@ if [ ! -e "$stamp" ]; then
 	debootstrap --variant=minbase trixie "$root" "$mirror" >"$root.log" 2>&1 ||
 		{ tail -n 5 "$root.log" >&2; die "debootstrap trixie failed (log: $root.log)"; }
 	echo "deb $mirror trixie-backports main" >"$root/etc/apt/sources.list.d/backports.list"
-	chroot "$root" dpkg --add-architecture arm64
-	if ! chroot "$root" sh -c 'export DEBIAN_FRONTEND=noninteractive
+	in_root "$root" dpkg --add-architecture arm64
+	if ! in_root "$root" sh -c 'export DEBIAN_FRONTEND=noninteractive
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends \
 			make gcc libc6-dev gcc-aarch64-linux-gnu perl' >>"$root.log" 2>&1; then
 		tail -n 5 "$root.log" >&2

@@ -4,11 +4,14 @@
 # Installs the Debian 12 packages a job needs, or, when that is not possible
 # (not root, no apt), names them and fails before anything half-runs.
 #
-# usage: install-deps.sh kunit|modules|bench|demo
+# usage: install-deps.sh test|ksrc-6.1|modules|bench|demo
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/common.sh
 . "$(dirname "$0")/common.sh"
 
-pkgs_kunit="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev
+# Linux 6.1's source only for the KUnit jobs on 6.1 (make test-all).
+pkgs_ksrc61="linux-source-6.1 xz-utils"
+pkgs_test="build-essential bc bison flex libelf-dev libssl-dev
 	ccache cpio kmod rsync xz-utils python3 qemu-system-x86 qemu-system-arm
 	gcc-aarch64-linux-gnu sparse shellcheck git debootstrap python3-docutils patch"
 pkgs_modules="build-essential bc bison flex libelf-dev libssl-dev kmod rsync
@@ -19,11 +22,12 @@ pkgs_demo="$pkgs_modules cpio qemu-system-x86 qemu-system-arm python3 debootstra
 pkgs_bench="$pkgs_demo gnuplot-nox"
 
 case "${1:-}" in
-kunit)		want=$pkgs_kunit ;;
+test)		want=$pkgs_test ;;
+ksrc-6.1)	want=$pkgs_ksrc61 ;;
 modules)	want=$pkgs_modules ;;
 bench)		want=$pkgs_bench ;;
 demo)		want=$pkgs_demo ;;
-*)		die "usage: $0 kunit|modules|bench|demo" ;;
+*)		die "usage: $0 test|ksrc-6.1|modules|bench|demo" ;;
 esac
 
 missing=""

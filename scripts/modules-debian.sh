@@ -12,6 +12,7 @@
 #   newest (the newest Linux for Debian 13); see debian-headers.sh
 #   ARCH: x86_64 or arm64 (cross-built)
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/common.sh
 . "$(dirname "$0")/common.sh"
 
 for target in "$@"; do
@@ -37,8 +38,7 @@ for target in "$@"; do
 		run=()
 	else
 		src=/build/xen-dma-$stack-$arch
-		run=(chroot "$root")
-		mountpoint -q "$root/proc" || mount --bind /proc "$root/proc"
+		run=(in_root "$root")
 	fi
 	mkdir -p "$out" "${root%/}$src"
 	# One build per target at a time; the finished module is then copied

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Prepares a kernel tree the KUnit builds use: Debian's linux-source of a
-# kernel series, unpacked once into the cache, with this repository linked
-# in as drivers/xen/xen-dma so that kbuild compiles the production files in
-# place. Prints the tree's path.
+# kernel series, unpacked once into the cache, with this repository's sources
+# copied in as drivers/xen/xen-dma so that kbuild compiles the production
+# files as they are. Prints the tree's path.
 #
 # usage: prepare-ksrc.sh [SERIES]   6.1 (Debian 12's, the default), 6.12
 #                                   (Debian 13's, fetched in its build root)
@@ -14,6 +14,7 @@
 #                                   linux-source-newest, relinked when a
 #                                   newer series appears)
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/common.sh
 . "$(dirname "$0")/common.sh"
 
 series=${1:-6.1}
@@ -21,6 +22,8 @@ XEN_DMA_KSRC=$(xen_dma_ksrc "$series")
 case "$series" in
 6.1)
 	tarball=/usr/src/linux-source-6.1.tar.xz
+	[ -e "$XEN_DMA_KSRC/.xen-dma-unpacked" ] ||
+		"$XEN_DMA_TOP/scripts/install-deps.sh" ksrc-6.1 >&2
 	[ -f "$tarball" ] || die "$tarball missing: apt-get install linux-source-6.1" ;;
 6.12|newest)
 	root=$("$XEN_DMA_TOP/scripts/debian13-root.sh")
@@ -40,10 +43,10 @@ case "$series" in
 	if [ ! -f "$tarball" ] && [ ! -e "$XEN_DMA_KSRC/.xen-dma-unpacked" ]; then
 		log "fetching Debian 13's linux-source-$src"
 		mkdir -p "$root/tmp/debs"
-		chroot "$root" sh -c "cd /tmp/debs && apt-get -o APT::Sandbox::User=root \
+		in_root "$root" sh -c "cd /tmp/debs && apt-get -o APT::Sandbox::User=root \
 			download -qq linux-source-$src" ||
 			die "downloading linux-source-$src in $root failed"
-		dpkg -x "$(ls "$root"/tmp/debs/linux-source-"$src"_*_all.deb | sort -V | tail -n 1)" "$root"
+		dpkg -x "$(printf '%s\n' "$root"/tmp/debs/linux-source-"$src"_*_all.deb | sort -V | tail -n 1)" "$root"
 	fi ;;
 *)	die "usage: $0 [6.1|6.12|newest]" ;;
 esac
@@ -59,18 +62,20 @@ if [ ! -e "$XEN_DMA_KSRC/.xen-dma-unpacked" ]; then
 	echo "${src:-$series}" >"$XEN_DMA_KSRC/.xen-dma-unpacked"
 fi
 
-# Point the link at whichever clone runs now. Another clone's files may be
-# older than objects built from the previous one, and make would keep those
-# objects: drop them when the link moves (ccache makes the rebuild cheap).
-link=$XEN_DMA_KSRC/drivers/xen/xen-dma
-if [ "$(readlink "$link" 2>/dev/null)" != "$XEN_DMA_TOP" ]; then
-	if [ "$series" = 6.1 ]; then
-		rm -rf "$XEN_DMA_CACHE"/kunit-{x86_64,arm64}/drivers/xen/xen-dma
-	else
-		rm -rf "$XEN_DMA_CACHE/kunit-$series-"*/drivers/xen/xen-dma
-	fi
-	ln -sfn "$XEN_DMA_TOP" "$link"
-fi
+# Copy the sources kbuild reads into the tree at one fixed path, whichever
+# clone runs now. rsync --checksum without --times rewrites only files whose
+# content changed (they get a new mtime and are rebuilt); the others keep
+# theirs, so a fresh clone of the same commit rebuilds and relinks nothing.
+# A link to the clone would move with every clone path and force both.
+dest=$XEN_DMA_KSRC/drivers/xen/xen-dma
+[ -L "$dest" ] && rm -f "$dest"
+mkdir -p "$dest"
+rsync -rc --delete --exclude '*.o' --exclude '*.cmd' --exclude '*.mod*' \
+	--exclude '*.ko' --exclude modules.order --exclude Module.symvers \
+	--include Kbuild --include Kconfig --include '/drivers/***' \
+	--include '/include/***' --include '/tests/' --include '/tests/kunit/***' \
+	--include '/tests/include/***' --exclude '*' \
+	"$XEN_DMA_TOP/" "$dest/"
 
 kconfig=$XEN_DMA_KSRC/drivers/xen/Kconfig
 grep -q 'drivers/xen/xen-dma/Kconfig' "$kconfig" ||

@@ -32,7 +32,7 @@ deb_known() {
 	if [ "$XEN_DMA_DEB_STACK" = deb12 ]; then
 		apt-cache show "$1" >/dev/null 2>&1
 	else
-		chroot "$("$XEN_DMA_TOP/scripts/debian13-root.sh")" apt-cache show "$1" >/dev/null 2>&1
+		in_root "$("$XEN_DMA_TOP/scripts/debian13-root.sh")" apt-cache show "$1" >/dev/null 2>&1
 	fi
 }
 
@@ -46,7 +46,7 @@ deb_download() {
 		root=$("$XEN_DMA_TOP/scripts/debian13-root.sh") || return 1
 		rm -rf "$root/tmp/dl"
 		mkdir -p "$root/tmp/dl"
-		chroot "$root" sh -c "cd /tmp/dl && apt-get -o APT::Sandbox::User=root download -qq '$1'" &&
+		in_root "$root" sh -c "cd /tmp/dl && apt-get -o APT::Sandbox::User=root download -qq '$1'" &&
 			mv "$root"/tmp/dl/*.deb "$dir/"
 	fi
 }

@@ -53,7 +53,7 @@ ln -s busybox "$stage/bin/sh"
 install -m 0755 "$XEN_DMA_TOP/tests/dom0/init.sh" "$stage/init"
 # Its helpers, one file per test, and the case table that names them.
 mkdir -p "$stage/lib/xen-dma" "$stage/etc/xen-dma"
-install -m 0644 "$XEN_DMA_TOP"/tests/dom0/{lib,test-*}.sh "$stage/lib/xen-dma/"
+install -m 0644 "$XEN_DMA_TOP"/tests/dom0/{lib,case-table,test-*}.sh "$stage/lib/xen-dma/"
 install -m 0644 "$XEN_DMA_CASES" "$stage/etc/xen-dma/cases"
 install -m 0644 "$ko" "$stage/lib/modules/xen_dma.ko"
 # The test modules built next to it (scripts/modules-debian.sh).

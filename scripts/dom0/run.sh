@@ -13,6 +13,8 @@
 # $RESULTS (default: stdout). A boot that hangs, crashes, or never prints its
 # results counts as failed. Every case always gets its line, even when the
 # setup (fetch, module build, initramfs) fails, so callers need not add one.
+# The QEMU command line of each machine: machine.sh; judging a case from its
+# log and the known flakes: judge.sh.
 # Exit status: 0 when every case got its line (pass or fail is in the lines),
 # non-zero only when the script itself broke before reporting.
 # Console logs: $XEN_DMA_CACHE/logs/dom0-[<stack>-]<case>.log (the boot's
@@ -33,12 +35,19 @@
 #                         (e.g. xen_dma.pool_mb=32, or xen_dma_reps=5: the
 #                         last of a name wins)
 #   RESULTS               file the result lines are appended to
+#   RETRIES               file a line is appended to for each boot retried
+#                         after a flake: "<result name> try N: <reason>"
+#                         (make test counts them in its summary)
 #   FAILURES              file a failed case's failed checks and xen_dma's
 #                         kernel messages are appended to (make test prints
 #                         them last, where a CI log's tail shows them)
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../common.sh
 . "$(dirname "$0")/../common.sh"
+# shellcheck source=SCRIPTDIR/machine.sh
+. "$(dirname "$0")/machine.sh"
+# shellcheck source=SCRIPTDIR/judge.sh
+. "$(dirname "$0")/judge.sh"
 
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=(pv-translate pv-bounce pv-e1000e)
@@ -52,27 +61,11 @@ boot_log() { echo "$XEN_DMA_CACHE/logs/dom0-${tag}boot-$1.log"; }
 # The domU's test takes about 30 s; dom0 gives up on it well before QEMU's
 # own timeout, so a stuck domU is reported with its console, not killed blind.
 domu_tmo="xen_dma_domu_timeout=${XEN_DMA_DOMU_TIMEOUT:-240}"
-lock=/tmp/xen-dma-heavy.lock
-# Devices' PCI addresses are pinned (addr= below): x86 NVMe 0000:00:04.0,
-# NIC 0000:00:05.0; arm64 virtio-blk 0000:00:01.0, NVMe 0000:00:02.0. Inside
-# dom0, init.sh finds them by class for the cases' @DISK@ and the like.
-# The coloured machines (armc, armcs): 32 colours of 4 KiB (a 2 MiB, 16-way
-# LLC); Xen keeps 0-1, dom0 gets 16 adjacent ones, 16-31, so its
-# machine-contiguous runs are 64 KiB long and 64 KiB-aligned.
-# What Xen's SMMUv3 driver prints when a device's access fails or it breaks.
-smmu_fault='SMMUv3:.*(event 0x|EVTQ overflow|CMDQ error|timeout)'
-dom0_colours=16-31
-xen_colours="llc-coloring=on llc-size=2M llc-nr-ways=16 xen-llc-colors=0-1 dom0-llc-colors=$dom0_colours"
 
 for c in "${cases[@]}"; do
-	[ -n "$(xen_dma_case "$c")" ] ||
-		die "unknown case $c (tests/dom0/cases has: $(xen_dma_cases | tr '\n' ' '))"
+	[ -n "$(case_get "$c" case)" ] ||
+		die "unknown case $c (tests/dom0/cases has: $(xen_dma_cases - | tr '\n' ' '))"
 done
-
-# case_field CASE N: field N of the case's line after its name (1 test,
-# 2 machine, 3 disk, 4 stacks, 5 boot, 6 timeout).
-case_field() { xen_dma_case "$1" | cut -d' ' -f"$2"; }
-case_arch() { case "$(case_field "$1" 2)" in arm*) echo arm64 ;; *) echo x86_64 ;; esac; }
 
 mkdir -p "$XEN_DMA_CACHE/logs"
 # setup ARCH [foreign]: fetch, module, initramfs for ARCH (built once per
@@ -80,10 +73,10 @@ mkdir -p "$XEN_DMA_CACHE/logs"
 # initrd work. On failure returns 1 with the reason in $why.
 declare -A setup_done=()
 setup() {
-	local a=$1 flavour=${2:-} qemu=qemu-system-x86_64 paths ko=${XEN_DMA_KO:-}
-	[ "$a" = arm64 ] && qemu=qemu-system-aarch64 ko=${XEN_DMA_KO_ARM64:-}
-	command -v $qemu >/dev/null ||
-		{ why="$qemu missing (apt-get install qemu-system-x86 qemu-system-arm)"; return 1; }
+	local a=$1 flavour=${2:-} qbin=qemu-system-x86_64 paths ko=${XEN_DMA_KO:-}
+	[ "$a" = arm64 ] && qbin=qemu-system-aarch64 ko=${XEN_DMA_KO_ARM64:-}
+	command -v $qbin >/dev/null ||
+		{ why="$qbin missing (apt-get install qemu-system-x86 qemu-system-arm)"; return 1; }
 	paths=$("$XEN_DMA_TOP/scripts/dom0/fetch.sh" "$a" "$stack") ||
 		{ why="scripts/dom0/fetch.sh $a $stack failed"; return 1; }
 	eval "$paths"
@@ -122,7 +115,7 @@ start_http() {
 # cannot share a boot.
 kernel_words() {
 	local w out=()
-	for w in $(xen_dma_case "$1" | cut -d' ' -f7-); do
+	for w in $(case_get "$1" parameters); do
 		case "$w" in xen_dma_*|xen_dma.*) ;; *) out+=("$w") ;; esac
 	done
 	echo "${out[*]}"
@@ -134,13 +127,12 @@ kernel_words() {
 # that runs past its timeout ends the boot. On a setup failure returns 1
 # with the reason in $why.
 boot_cases() {
-	local c first=$1 arch params='' flavour='' net qemu bootf
-	local mtype disk words has_net=''
-	arch=$(case_arch "$first")
-	read -r _ mtype disk _ <<<"$(xen_dma_case "$first")"
-	words=$(kernel_words "$first")
+	local c first=$1 arch params flavour='' has_net=0 mtype disk
+	arch=$(xen_dma_case_arch "$first")
+	mtype=$(case_get "$first" machine)
+	disk=$(case_get "$first" disk)
 	for c in "$@"; do
-		case "$(case_field "$c" 1)" in
+		case "$(case_get "$c" test)" in
 		foreign) flavour=foreign ;;
 		net) has_net=1 ;;
 		esac
@@ -149,97 +141,27 @@ boot_cases() {
 	# Read by the foreign test only; dom0 gives up on a stuck domU well
 	# before the case's timeout, so it is reported with its console.
 	params="$domu_tmo"
-	net=(-nic none)
-	if [ -n "$has_net" ]; then
+	if [ "$has_net" = 1 ]; then
 		[ -n "$http_pid" ] || start_http
 		params="$params xen_dma_http=$http_port"
-		net=(-netdev "user,id=n0" -device "e1000e,netdev=n0,addr=0x5")
 	fi
 	local list
 	list=$(IFS=,; echo "$*")
 	# A fresh, zeroed disk each boot (made once the lock is held, one per
 	# boot: concurrent runs must not share it): stale data cannot pass.
-	local img=$work/disk-$first.img img2=$work/disk2-$first.img xen_desc="Xen $XENVER"
-	local dom0_args="xen_dma_cases=$list $words $params ${XEN_DMA_DOM0_ARGS:-}"
-
-	if [ "$arch" = x86_64 ]; then
-		local dom0_cmdline="console=hvc0 earlyprintk=xen $dom0_args"
-		local machine=(-machine pc -cpu "max,-smap")
-		local xen_cmdline='console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M'
-		if [ "$mtype" = pvh ]; then
-			# PVH dom0 behind an emulated VT-d: the IOMMU must exist
-			# before the PCI devices it translates for.
-			# No XSAVE: with it, Linux 7.3 finds TCG's xstate sizes
-			# inconsistent under Xen and dies at boot (fpstate_reset).
-			machine=(-machine "q35,kernel-irqchip=split" -cpu "max,-smap,-rdtscp,-xsave"
-				-device "intel-iommu,intremap=on")
-			xen_cmdline="$xen_cmdline dom0=pvh iommu=1,verbose,no-sharept"
-		fi
-		# Xen's multiboot modules are comma-separated: commas inside are doubled.
-		dom0_cmdline=${dom0_cmdline//,/,,}
-		qemu=(qemu-system-x86_64 "${machine[@]}" -accel "tcg,thread=multi"
-			-m 2048 -smp 2 -nographic -no-reboot -vga none
-			-kernel "$XEN" -append "$xen_cmdline"
-			-initrd "$KERNEL $dom0_cmdline,$initrd"
-			-drive "file=$img,if=none,id=d0,format=raw"
-			-device "nvme,serial=xendma0,drive=d0,addr=0x4"
-			"${net[@]}")
-	else
-		# No ITS under Xen: legacy interrupts (pci=nomsi). QEMU's guest-loader
-		# adds the multiboot,module nodes Xen looks for to QEMU's own dtb.
-		local dom0_cmdline="console=hvc0 earlycon=xen pci=nomsi $dom0_args"
-		local dev=(-device "virtio-blk-pci,drive=d0,addr=0x1")
-		local vmachine=virt,virtualization=on,gic-version=3 mem=2048 qbin=qemu-system-aarch64
-		local xen=$XEN xen_cmdline='console=dtuart dom0_mem=1024M,max:1024M'
-		[ "$disk" = nvme ] && dev=(-device "nvme,serial=xendma0,drive=d0,addr=0x2")
-		if [ "$mtype" = armc ] || [ "$mtype" = armcs ]; then
-			# The coloured machine: both disks, Xen 4.21 with cache
-			# colouring (scripts/dom0/xen-colour.sh). armcs adds an
-			# SMMUv3 doing stage 2, which only QEMU >= 8.1 has, and
-			# puts the virtio disk behind it too (QEMU's virtio
-			# devices bypass a vIOMMU unless told otherwise).
-			xen=$("$XEN_DMA_TOP/scripts/dom0/xen-colour.sh") || {
-				why="building the coloured Xen failed"; return 1; }
-			mem=4096
-			xen_desc="$(basename "$(dirname "$xen")") (coloured)"
-			xen_cmdline="$xen_cmdline $xen_colours"
-			# The test checks the pool's frames against them.
-			dom0_cmdline="$dom0_cmdline xen_dma_colours=$dom0_colours/32"
-			# Xen has the ITS here (xen-colour.sh): MSIs.
-			dom0_cmdline=${dom0_cmdline/ pci=nomsi/}
-			dev=(-device "virtio-blk-pci,drive=d0,addr=0x1"
-				-drive "file=$img2,if=none,id=d1,format=raw"
-				-device "nvme,serial=xendma1,drive=d1,addr=0x2")
-			qbin=$("$XEN_DMA_TOP/scripts/dom0/qemu-smmu.sh") || {
-				why="no QEMU >= 8.1 for a stage-2 SMMUv3"; return 1; }
-			dev=(-L "$(dirname "$qbin")/../share/qemu" "${dev[@]}")
-			if [ "$mtype" = armcs ]; then
-				vmachine=$vmachine,iommu=smmuv3
-				xen_cmdline="$xen_cmdline pci-passthrough=on iommu=on"
-				dev=(-global arm-smmuv3.stage=2
-					-global virtio-blk-pci.iommu_platform=on
-					-global virtio-blk-pci.disable-legacy=on
-					"${dev[@]}")
-			fi
-		fi
-		dom0_cmdline=${dom0_cmdline//,/,,}
-		qemu=("$qbin" -machine "$vmachine"
-			-accel "tcg,thread=multi" -cpu cortex-a57 -smp 2 -m "$mem"
-			-nographic -no-reboot -nic none
-			-kernel "$xen" -append "$xen_cmdline"
-			-device "guest-loader,addr=0x50000000,kernel=$KERNEL,bootargs=$dom0_cmdline"
-			-device "guest-loader,addr=0x58000000,initrd=$initrd"
-			-drive "file=$img,if=none,id=d0,format=raw"
-			"${dev[@]}")
-	fi
+	local img=$work/disk-$first.img img2=$work/disk2-$first.img
+	local images=() qemu=() xen_desc
+	machine_qemu "$mtype" "$disk" "$has_net" "$img" "$img2" \
+		"xen_dma_cases=$list $(kernel_words "$first") $params ${XEN_DMA_DOM0_ARGS:-}" ||
+		return 1
+	local bootf
 	bootf=$(boot_log "$first")
-	log "booting $xen_desc + $arch dom0 ($stack) for $*; waiting for $lock first"
+	log "booting $xen_desc + $arch dom0 ($stack) for $*; waiting for $XEN_DMA_LOCK first"
 	(
 		tw=$(date +%s.%N)
 		flock 9
-		rm -f "$img" "$img2"
-		truncate -s 256M "$img"
-		case "$mtype" in armc*) truncate -s 256M "$img2" ;; esac
+		rm -f "${images[@]}"
+		for i in "${images[@]}"; do truncate -s 256M "$i"; done
 		t0=$(date +%s.%N)
 		rc=0
 		# In our process group, so killing the caller's group
@@ -247,10 +169,10 @@ boot_cases() {
 		"${qemu[@]}" </dev/null >"$bootf" 2>&1 9>&- &
 		watch_boot $! "$bootf" "$@" || rc=$?
 		t1=$(date +%s.%N)
-		rm -f "$img" "$img2"
+		rm -f "${images[@]}"
 		echo "$rc $t0 $t1 $tw" | awk '{ printf "%s %.1f %.1f\n", $1, $3 - $2, $2 - $4 }' \
 			>"$bootf.status"
-	) 9>"$lock"
+	) 9>"$XEN_DMA_LOCK"
 	read -r boot_rc secs waited <"$bootf.status"
 	rm -f "$bootf.status"
 	log "boot of $*: wall time $secs s (+$waited s waiting for the lock); log $bootf"
@@ -264,13 +186,13 @@ boot_cases() {
 watch_boot() {
 	local pid=$1 logf=$2 cur='' now deadline c rc=0
 	shift 2
-	deadline=$((SECONDS + ${XEN_DMA_DOM0_TIMEOUT:-$(case_field "$1" 6)}))
+	deadline=$((SECONDS + ${XEN_DMA_DOM0_TIMEOUT:-$(case_get "$1" timeout)}))
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 2
 		c=$(grep -a '^xen-dma-test: case ' "$logf" | tail -n 1 | sed 's/^xen-dma-test: case \([^ ,]*\).*/\1/')
 		if [ -n "$c" ] && [ "$c" != "$cur" ]; then
 			cur=$c
-			deadline=$((SECONDS + ${XEN_DMA_DOM0_TIMEOUT:-$(case_field "$c" 6)}))
+			deadline=$((SECONDS + ${XEN_DMA_DOM0_TIMEOUT:-$(case_get "$c" timeout)}))
 		fi
 		now=$SECONDS
 		if [ "$now" -gt "$deadline" ]; then
@@ -285,168 +207,6 @@ watch_boot() {
 	return $rc
 }
 
-# split_log LOG CASE...: each case's log is the boot's start (Xen and dom0
-# up to the first case) and the boot's part from its "xen-dma-test: case"
-# line to the next case's; a case that never started gets the whole log
-# when it came first (the boot died before /init), none otherwise.
-split_log() {
-	local bootf=$1 c
-	shift
-	for c in "$@"; do
-		rm -f "$(case_log "$c").part"
-	done
-	tr -d '\r' <"$bootf" | awk -v dir="$XEN_DMA_CACHE/logs" -v tag="dom0-$tag" '
-		/^xen-dma-test: case / {
-			c = $3; sub(/,$/, "", c)
-			cur = dir "/" tag c ".log.part"
-			printf "%s", pre > cur
-		}
-		cur == "" { pre = pre $0 "\n"; next }
-		{ print > cur }
-		END { if (cur == "") printf "%s", pre > (dir "/" tag "boot-prelude.part") }'
-	for c in "$@"; do
-		if [ -e "$(case_log "$c").part" ]; then
-			mv "$(case_log "$c").part" "$(case_log "$c")"
-		elif [ "$c" = "$1" ]; then
-			cp "$bootf" "$(case_log "$c")"
-		fi
-	done
-	rm -f "$XEN_DMA_CACHE/logs/dom0-${tag}boot-prelude.part"
-}
-
-# judge_case CASE: its result line (in $state/result.CASE) from its log: the
-# test's own checks, a boot that ended before the case did, and the faults
-# Xen logged during it.
-judge_case() {
-	local c=$1 logf pass fail faults clean mtype
-	logf=$(case_log "$c")
-	mtype=$(case_field "$c" 2)
-	clean=$(tr -d '\r' <"$logf")
-	pass=$(grep -c "^XEN_DMA_RESULT $c PASS" <<<"$clean" || true)
-	fail=$(grep -c "^XEN_DMA_RESULT $c FAIL" <<<"$clean" || true)
-	grep "^XEN_DMA_RESULT $c " <<<"$clean" | sed 's/^XEN_DMA_RESULT /  /' >&2 || true
-	if ! grep -q "^XEN_DMA_DONE $c " <<<"$clean"; then
-		fail=$((fail + 1))
-		if [ "$boot_rc" = 124 ]; then
-			fail_log "$c" "$c: FAIL: no result within its $(case_field "$c" 6) s (hang), boot killed"
-		elif grep -qE 'Kernel panic|Panic on CPU|FATAL PAGE FAULT' <<<"$clean"; then
-			fail_log "$c" "$c: FAIL: crash: $(grep -m 1 -E 'Kernel panic|Panic on CPU|FATAL PAGE FAULT' <<<"$clean")"
-		else
-			fail_log "$c" "$c: FAIL: the boot ended (qemu exit $boot_rc) before the case finished"
-		fi
-	fi
-	# Xen's own console is in the log too: an IOMMU fault is a failure
-	# even when the data came back right.
-	local iommu='' fault_re=''
-	case "$mtype" in
-	pvh)	iommu=VT-d fault_re='\[VT-D\].*[Ff]ault|DMAR:\[DMA' ;;
-	armcs)	iommu=SMMU fault_re=$smmu_fault ;;
-	esac
-	if [ -n "$iommu" ]; then
-		faults=$(grep -cE "$fault_re" <<<"$clean" || true)
-		if [ "$faults" = 0 ]; then
-			pass=$((pass + 1))
-			log "$c: PASS iommu: no $iommu fault in Xen's log"
-		else
-			fail=$((fail + 1))
-			fail_log "$c" "$c: FAIL iommu: $faults $iommu fault lines in Xen's log, first: $(grep -m 1 -E "$fault_re" <<<"$clean")"
-		fi
-	fi
-	case "$mtype" in armc*)
-		# Xen's colour set-up, from its own console, for the record.
-		grep -iE 'LLC|colou?r' <<<"$clean" | head -n 12 | sed 's/^/  xen: /' >&2 || true ;;
-	esac
-	[ $((pass + fail)) -gt 0 ] || fail=1
-	log "$c: $pass passed, $fail failed$(sed -n "s/^XEN_DMA_DONE $c .* in \([0-9.]*\) s$/ in \1 s/p" <<<"$clean"); log $logf"
-	echo "dom0-$tag$(case_arch "$c"):$c $pass $fail 0" >"$state/result.$c"
-}
-
-# Flakes of this QEMU TCG setup, none a check that failed, get up to two
-# more boots, each earlier log kept as dom0-<case>.tryN.log (prints why, or
-# nothing). Each was also seen with xen_dma out of the way (a module that only
-# takes its parameters: Documentation/testing.rst, "Flakes"):
-#  - a domU that never starts or never finishes its test;
-#  - a PVH dom0 that triple-faults, on any vCPU, at random kernel addresses
-#    (3 of 5 pvh-foreign boots with the kernel's own DMA ops);
-#  - a dom0 kernel that panics before /init ran (so before xen_dma was
-#    loaded);
-#  - a dom0 process whose malloc heap is found corrupted right after Xen's
-#    toolstack started, before the domU did any I/O (xl create aborts, or
-#    /init dies and dom0 panics);
-#  - a process in a PV domU's check pipeline that segfaults, so that a check
-#    gets no checksum at all.
-# A check that failed any other way, a wrong checksum above all, is never
-# retried.
-retry_reason() {
-	local logf clean
-	logf=$(case_log "$1")
-	clean=$(tr -d '\r' <"$logf")
-	case "$(case_field "$1" 1)" in
-	foreign)
-		if grep -q -e 'the domU did not finish' -e 'the domU still runs' <<<"$clean"; then
-			echo "the domU never finished"
-			return
-		fi
-		if grep -q 'xl create failed:.*\(corrupted\|malloc\)' <<<"$clean"; then
-			echo "xl aborted on a corrupted malloc heap"
-			return
-		fi
-		# A process in the domU's check pipeline died, so a check got no
-		# checksum at all. A wrong checksum (data the device corrupted)
-		# is never retried.
-		if grep -q '^ *domU: Segmentation fault' <<<"$clean" &&
-		   grep -q 'XEN_DMA_DOMU FAIL' <<<"$clean" &&
-		   ! grep 'XEN_DMA_DOMU FAIL' <<<"$clean" | grep -qv 'sha256 , want'; then
-			echo "a process in the domU segfaulted, and no checksum was wrong"
-			return
-		fi ;;
-	esac
-	if ! grep -q "^XEN_DMA_DONE $1 " <<<"$clean" &&
-	   grep -q 'Attempted to kill init' <<<"$clean" &&
-	   grep -q -e 'corrupted' -e 'malloc()' <<<"$clean"; then
-		echo "dom0's /init died on a corrupted malloc heap"
-		return
-	fi
-	# /init loads xen_dma, so a dom0 kernel that died before /init ran
-	# died without it (seen: Debian 13's PV dom0 hitting an int3 oops in
-	# sched_clock_cpu() while its static keys were patched, 4 s in).
-	if ! grep -q '^xen-dma-test: case ' <<<"$clean" &&
-	   grep -q 'Kernel panic' <<<"$clean"; then
-		echo "dom0's kernel panicked before /init ran ($(grep -m 1 -E 'RIP: |Oops:|BUG:' <<<"$clean"))"
-		return
-	fi
-	case "$(case_field "$1" 2)" in
-	pvh)
-		if grep -q 'd0v[0-9]* Triple fault' <<<"$clean" &&
-		   ! grep -q "^XEN_DMA_DONE $1 " <<<"$clean"; then
-			echo "the PVH dom0 triple-faulted ($(grep -m 1 -A 3 'Dumping Dom0' <<<"$clean" | sed -n 's/.*RIP: *//p'))"
-		fi ;;
-	esac
-}
-
-# fail_log CASE MESSAGE: log() a failure found outside the test's own
-# checks, and keep it for case_failures.
-fail_log() {
-	local c=$1
-	shift
-	log "$*"
-	echo "  $*" >>"$state/notes.$c"
-}
-
-# case_failures CASE: the last boot's failed checks, failures found outside
-# them, and the kernel's messages from xen_dma (what it chose, what it fell
-# back to) and of I/O errors, timeouts and warnings.
-case_failures() {
-	local clean
-	clean=$(tr -d '\r' <"$(case_log "$1")")
-	grep "^XEN_DMA_RESULT $1 FAIL" <<<"$clean" | head -n 8 |
-		sed 's/^XEN_DMA_RESULT /  /' || true
-	cat "$state/notes.$1" 2>/dev/null || true
-	grep -E '^ *\[ *[0-9]+\.[0-9]+\] .*(xen_dma: |I/O error|timeout|WARNING:|BUG:)' <<<"$clean" |
-		grep -v -e 'taints kernel' -e 'verification failed' -e 'ommand line' |
-		sed 's/^ *\[[^]]*\] /    dmesg: /' | sort -u | head -n 12 || true
-}
-
 # plan_boots CASE...: the boots, one line of cases each, in the order given.
 # Cases of one machine, disk and kernel words share a boot (the boot
 # column); a "last" case ends its boot, so a second one gets another boot;
@@ -455,13 +215,13 @@ plan_boots() {
 	local c key keys=() last
 	declare -A shared=() lasts=()
 	for c in "$@"; do
-		if [ "$(case_field "$c" 5)" = alone ]; then
+		if [ "$(case_get "$c" boot)" = alone ]; then
 			key="alone $c"
 		else
-			key="$(case_field "$c" 2) $(case_field "$c" 3) $(kernel_words "$c")"
+			key="$(case_get "$c" machine) $(case_get "$c" disk) $(kernel_words "$c")"
 		fi
 		[ -n "${shared[$key]+x}${lasts[$key]+x}" ] || keys+=("$key")
-		if [ "$(case_field "$c" 5)" = last ]; then
+		if [ "$(case_get "$c" boot)" = last ]; then
 			lasts[$key]="${lasts[$key]:-} $c"
 		else
 			shared[$key]="${shared[$key]:-} $c"
@@ -489,12 +249,28 @@ finish() {
 	fi
 }
 
-# retry CASE WHY: its log kept as dom0-<case>.tryN.log, one try counted.
+# retry CASE WHY: its log kept as dom0-<case>.tryN.log, one try counted
+# (and written to $RETRIES for make test's summary).
 retry() {
 	local try=${tries[$1]:-1}
 	mv "$(case_log "$1")" "$XEN_DMA_CACHE/logs/dom0-$tag$1.try$try.log"
 	log "$1: $2; booting once more (earlier log: dom0-$tag$1.try$try.log)"
+	[ -z "${RETRIES:-}" ] ||
+		echo "dom0-$tag$(xen_dma_case_arch "$1"):$1 try $try: $2 (log dom0-$tag$1.try$try.log)" >>"$RETRIES"
 	tries[$1]=$((try + 1))
+}
+
+# settle CASE: judges it from its log; a flake (retry_reason) with boots
+# left is kept for another boot (returns 1), anything else is finished.
+settle() {
+	local why
+	judge_case "$1"
+	# Up to two more boots: the PVH flakes hit about one boot in five.
+	if why=$(retry_reason "$1") && [ -n "$why" ] && [ "${tries[$1]:-1}" -le 2 ]; then
+		retry "$1" "$why"
+		return 1
+	fi
+	finish "$1"
 }
 
 state=$(mktemp -d)
@@ -509,52 +285,27 @@ for b in "${boots[@]}"; do
 			for c in "${queue[@]}"; do
 				fail_log "$c" "$c: setup failed: $why"
 				echo "setup failed: $why" >"$(case_log "$c")"
-				echo "dom0-$tag$(case_arch "$c"):$c 0 1 0" >"$state/result.$c"
+				echo "dom0-$tag$(xen_dma_case_arch "$c"):$c 0 1 0" >"$state/result.$c"
 				finish "$c"
 			done
 			break
 		fi
 		# The cases this boot started; those after the one it ended in
-		# never ran and go to the next boot as they are.
+		# never ran and go to the next boot as they are. A boot that
+		# died before /init started none: each case is judged on the
+		# whole boot's log (a flake boots them all again, anything else
+		# fails them all).
 		started=$(tr -d '\r' <"$(boot_log "${queue[0]}")" |
 			sed -n 's/^xen-dma-test: case \([^ ,]*\),.*/\1/p')
 		next=()
-		if [ -z "$started" ]; then
-			# It died before /init: the first case is judged on the
-			# whole log, and the others follow it (a flake boots
-			# them all again, anything else fails them all).
-			for c in "${queue[@]}"; do
-				cp "$(boot_log "${queue[0]}")" "$(case_log "$c")"
-			done
-			judge_case "${queue[0]}"
-			if why=$(retry_reason "${queue[0]}") && [ -n "$why" ] &&
-			   [ "${tries[${queue[0]}]:-1}" -le 2 ]; then
-				retry "${queue[0]}" "$why"
-				next=("${queue[@]}")
-			else
-				finish "${queue[0]}"
-				for c in "${queue[@]:1}"; do
-					judge_case "$c"
-					finish "$c"
-				done
-			fi
-			queue=("${next[@]}")
-			continue
-		fi
 		for c in "${queue[@]}"; do
-			if ! grep -qxF "$c" <<<"$started"; then
+			if [ -z "$started" ]; then
+				cp "$(boot_log "${queue[0]}")" "$(case_log "$c")"
+			elif ! grep -qxF "$c" <<<"$started"; then
 				next+=("$c")
 				continue
 			fi
-			judge_case "$c"
-			# Up to two more boots: the PVH flakes hit about one boot
-			# in five.
-			if why=$(retry_reason "$c") && [ -n "$why" ] && [ "${tries[$c]:-1}" -le 2 ]; then
-				retry "$c" "$why"
-				next+=("$c")
-			else
-				finish "$c"
-			fi
+			settle "$c" || next+=("$c")
 		done
 		queue=("${next[@]}")
 	done

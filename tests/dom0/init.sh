@@ -57,6 +57,8 @@ ln -sf /bin/busybox /sbin/modprobe	# for the kernel's request_module()
 # Kernel messages go to the end of each case's log, not between our lines.
 dmesg -n 1
 
+# shellcheck source=tests/dom0/case-table.sh
+XEN_DMA_CASES=/etc/xen-dma/cases . /lib/xen-dma/case-table.sh
 # shellcheck source=tests/dom0/lib.sh
 . /lib/xen-dma/lib.sh
 
@@ -83,16 +85,11 @@ run_case() {
 	FORCED=$(arg xen_dma.mode auto)
 	if [ "$FORCED" = auto ]; then EXPECT=$(arg xen_dma_expect translate)
 	else EXPECT=$(arg xen_dma_expect "$FORCED"); fi
-	DISK_KIND=$(arg xen_dma_disk nvme)
-	case "$DISK_KIND" in
-	virtio)	DISK_CLASS=0x010000 DISK=/dev/vda DISK_MODS="virtio_pci virtio_blk" ;;
-	*)	DISK_CLASS=0x010802 DISK=/dev/nvme0n1 DISK_MODS=nvme ;;
-	esac
-	NVME=$(pci_by_class $DISK_CLASS)
+	use_disk "$(arg xen_dma_disk nvme)"
 	NIC=$(pci_by_class 0x020000)
-	say "$DISK_KIND disk at ${NVME:-none}, NIC at ${NIC:-none}"
+	say "$DISK_KIND disk at ${DISK_PCI:-none}, NIC at ${NIC:-none}"
 
-	test=$(awk -v c="$CASE" '$1 == c { print $2 }' /etc/xen-dma/cases)
+	test=$(case_get "$CASE" test)
 	if [ -n "$test" ] && [ -r "/lib/xen-dma/test-$test.sh" ]; then
 		# shellcheck source=tests/dom0/test-disk.sh
 		. "/lib/xen-dma/test-$test.sh"

@@ -4,7 +4,7 @@
 # The helpers every dom0 test uses, sourced by tests/dom0/init.sh (busybox
 # ash: POSIX sh plus local): the command line, results, the module, debugfs,
 # the disk and timing. They read the globals init.sh sets (CASE, MB, EXPECT,
-# DBG, SYS, DISK, DISK_KIND, DISK_CLASS, DISK_MODS, NVME, NIC) and count
+# DBG, SYS, NIC, and the disk's: use_disk) and count
 # results in npass and nfail.
 
 # The parameters of the running case, then the kernel command line's; the
@@ -24,12 +24,24 @@ case_args() {
 	nvme=$(pci_by_class 0x010802)
 	virtio=$(pci_by_class 0x010000)
 	nic=$(pci_by_class 0x020000)
-	disk=$(awk -v c="$1" '$1 == c { print $4 }' /etc/xen-dma/cases)
+	disk=$(case_get "$1" disk)
 	dev=$nvme
 	[ "$disk" = virtio ] && dev=$virtio
-	awk -v c="$1" '$1 == c { for (i = 8; i <= NF; i++) printf "%s ", $i }' /etc/xen-dma/cases |
+	echo "$(case_get "$1" parameters) xen_dma_disk=${disk:-nvme}" |
 		sed -e "s/@DISK@/$dev/g" -e "s/@NVME@/$nvme/g" -e "s/@VIRTIO@/$virtio/g" \
-		    -e "s/@NIC@/$nic/g" -e "s/\$/xen_dma_disk=${disk:-nvme}/"
+		    -e "s/@NIC@/$nic/g"
+}
+
+# use_disk nvme|virtio: point the disk helpers at one of the disks: its
+# block device (DISK), PCI class and address (DISK_CLASS, DISK_PCI) and
+# drivers (DISK_MODS).
+use_disk() {
+	DISK_KIND=$1
+	case "$1" in
+	virtio)	DISK_CLASS=0x010000 DISK=/dev/vda DISK_MODS="virtio_pci virtio_blk" ;;
+	*)	DISK_CLASS=0x010802 DISK=/dev/nvme0n1 DISK_MODS=nvme ;;
+	esac
+	DISK_PCI=$(pci_by_class $DISK_CLASS)
 }
 
 # case_reset: what the case loaded is unloaded, so that the next case in
@@ -42,12 +54,12 @@ case_reset() {
 	rm -f /tmp/reset.failed /tmp/pattern
 	n=0
 	while [ $n -lt 5 ]; do
-		for m in $(cut -d' ' -f1 /proc/modules); do
+		while read -r m _; do
 			case " $BOOT_MODULES " in
 			*" $m "*) ;;
 			*) rmmod "$m" 2>>/tmp/rmmod.err ;;
 			esac
-		done
+		done </proc/modules
 		n=$((n + 1))
 	done
 	left=$(cut -d' ' -f1 /proc/modules |
@@ -82,7 +94,10 @@ stat() {
 	sed -n "s/^$2:[[:space:]]*//p" "$DBG/devices/$1/stats" 2>/dev/null | head -n 1
 }
 
+# load_module: insmod xen_dma with the case's xen_dma.* parameters, once
+# per case (a second call finds it loaded and does nothing).
 load_module() {
+	grep -q '^xen_dma ' /proc/modules && return 0
 	args=$(params | sed -n 's/^xen_dma\.//p' | tr '\n' ' ')
 	args=${args% }
 	say "insmod xen_dma.ko $args"
@@ -208,54 +223,77 @@ wait_for() {
 	[ -e "$1" ]
 }
 
-# disk_up: loads xen_dma (no device attached yet), then the disk's drivers,
-# and waits until $DISK reads. Returns 1, with the failure reported, when
-# either never comes.
+# disk_up [attach]: the one way a test brings its disk up: loads xen_dma
+# (load_module), with "attach" attaches the disk ($DISK_PCI) to it before
+# its driver binds, then loads the disk's drivers and waits until $DISK
+# reads. Without "attach" the disk stays on the kernel's own DMA ops (the
+# test attaches it at run time). Returns 1, the failure reported, when a
+# step fails.
 disk_up() {
 	local m
 	load_module || return 1
+	if [ -z "$DISK_PCI" ]; then
+		result FAIL disk "no $DISK_KIND disk (class $DISK_CLASS) on the PCI bus"
+		return 1
+	fi
+	[ "${1:-}" = attach ] && attach "$DISK_PCI"
 	for m in $DISK_MODS; do
 		modprobe "$m" || result FAIL driver "modprobe $m failed"
 	done
-	if [ -z "$NVME" ] || ! wait_for $DISK 30 || ! disk_ready; then
+	if ! wait_for "$DISK" 30 || ! disk_ready; then
 		result FAIL disk "no $DISK_KIND disk ($DISK)"
 		return 1
 	fi
 }
 
-# Writes MB MiB of random data with O_DIRECT, reads them back with O_DIRECT
-# (in other request sizes), and compares checksums.
+# pattern_write MB: the one way a test puts data on its disk: MB MiB of
+# random data, kept in /tmp/pattern, written to $DISK with O_DIRECT.
+# Returns 1, the reason in /tmp/dd.err, when the write fails.
+pattern_write() {
+	PATTERN_MB=$1
+	dd if=/dev/urandom of=/tmp/pattern bs=1M count="$1" 2>/dev/null
+	# Hashed once: under TCG hashing, not the disk, is most of a check.
+	PATTERN_SHA=$(sha256sum </tmp/pattern | cut -d' ' -f1)
+	dd if=/tmp/pattern of="$DISK" bs=1M oflag=direct conv=fsync 2>/tmp/dd.err
+}
+
+# pattern_matches KB MIB: and the one way it checks them: the first MIB MiB
+# of $DISK read back with O_DIRECT in KB KiB requests; true when they are
+# the pattern's. Sets GOT and WANT (their sha256 and the pattern's).
+pattern_matches() {
+	if [ "$2" = "$PATTERN_MB" ]; then
+		WANT=$PATTERN_SHA
+	else
+		WANT=$(head -c $(($2 * 1048576)) /tmp/pattern | sha256sum | cut -d' ' -f1)
+	fi
+	GOT=$(dd if="$DISK" bs="${1}k" count=$(($2 * 1024 / $1)) iflag=direct \
+		2>/tmp/dd.err | sha256sum | cut -d' ' -f1)
+	[ "$GOT" = "$WANT" ]
+}
+
+# disk_check: the data check: $MB MiB written, read back in 128 KiB, 1 MiB
+# and (8 MiB of them: slow under TCG) 4 KiB requests, each compared.
 disk_check() {
-	disk=$DISK
-	if ! wait_for $disk 30; then
-		result FAIL disk "$disk never appeared"
+	local t0 t1 t2 ta tb n4 spec kb n
+	if ! wait_for "$DISK" 30; then
+		result FAIL disk "$DISK never appeared"
 		return
 	fi
-	dd if=/dev/urandom of=/tmp/pattern bs=1M count="$MB" 2>/dev/null
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	if ! dd if=/tmp/pattern of=$disk bs=1M oflag=direct conv=fsync 2>/tmp/dd.err; then
-		result FAIL data "O_DIRECT write to $disk failed: $(tail -n 1 /tmp/dd.err)"
+	if ! pattern_write "$MB"; then
+		result FAIL data "O_DIRECT write to $DISK failed: $(tail -n 1 /tmp/dd.err)"
 		return
 	fi
 	t1=$(cut -d' ' -f1 /proc/uptime)
-	# What each read must give, hashed once: under TCG hashing, not the
-	# disk, is most of this check's time.
 	n4=$((MB < 8 ? MB : 8))
-	want_all=$(sha256sum </tmp/pattern | cut -d' ' -f1)
-	want_4=$(head -c $((n4 * 1048576)) /tmp/pattern | sha256sum | cut -d' ' -f1)
-	# Request size in KiB : MiB read (4 KiB requests are slow under TCG).
 	for spec in 128:$MB 1024:$MB 4:$n4; do
 		kb=${spec%:*} n=${spec#*:}
-		want_n=$want_all
-		[ "$kb" = 4 ] && want_n=$want_4
 		ta=$(cut -d' ' -f1 /proc/uptime)
-		got=$(dd if="$disk" bs="${kb}k" count=$((n * 1024 / kb)) iflag=direct \
-			2>/tmp/dd.err | sha256sum | cut -d' ' -f1)
-		tb=$(cut -d' ' -f1 /proc/uptime)
-		if [ "$got" = "$want_n" ]; then
-			result PASS data "$n MiB read back with O_DIRECT in ${kb} KiB requests in $(secs "$ta" "$tb") s, sha256 matches (${got%"${got#????????????????}"})"
+		if pattern_matches "$kb" "$n"; then
+			tb=$(cut -d' ' -f1 /proc/uptime)
+			result PASS data "$n MiB read back with O_DIRECT in ${kb} KiB requests in $(secs "$ta" "$tb") s, sha256 matches (${GOT%"${GOT#????????????????}"})"
 		else
-			result FAIL data "$n MiB read back in ${kb} KiB requests: sha256 $got, wrote $want_n ($(tail -n 1 /tmp/dd.err))"
+			result FAIL data "$n MiB read back in ${kb} KiB requests: sha256 $GOT, wrote $WANT ($(tail -n 1 /tmp/dd.err))"
 		fi
 	done
 	t2=$(cut -d' ' -f1 /proc/uptime)
@@ -272,7 +310,7 @@ attached() { grep -q "^$1 " "$SYS/devices" 2>/dev/null; }
 disk_ready() {
 	i=0
 	while [ $i -lt 300 ]; do
-		dd if=$DISK of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null && return 0
+		dd if="$DISK" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null && return 0
 		usleep 100000
 		i=$((i + 1))
 	done
@@ -298,13 +336,12 @@ timed_read() {
 	echo "$1 $2 $rate" >>/tmp/perf
 }
 
-# verify LABEL: untimed, checks the disk still holds the pattern ($WANT).
+# verify LABEL: untimed, checks the disk still holds the pattern.
 verify() {
-	got=$(dd if=$DISK bs=128k count=$((MB * 8)) iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
-	if [ "$got" = "$WANT" ]; then
+	if pattern_matches 128 "$PATTERN_MB"; then
 		say "  $1: data read back matches"
 	else
-		result FAIL data "$1: $MB MiB read back: sha256 $got, wrote $WANT"
+		result FAIL data "$1: $PATTERN_MB MiB read back: sha256 $GOT, wrote $WANT"
 		echo "$1" >>/tmp/perf.bad
 	fi
 }
@@ -316,35 +353,35 @@ measure() {
 	verify "$1"
 }
 
-# compare_attach LABEL / compare_detach LABEL: sysfs attach/detach of $NVME
+# compare_attach LABEL / compare_detach LABEL: sysfs attach/detach of $DISK_PCI
 # at run time (the NVMe driver is unbound and bound again each time).
 compare_attach() {
-	if ! echo "$NVME" >"$SYS/attach"; then
-		result FAIL attach "$1: writing $NVME to $SYS/attach failed"
+	if ! echo "$DISK_PCI" >"$SYS/attach"; then
+		result FAIL attach "$1: writing $DISK_PCI to $SYS/attach failed"
 		return 1
 	fi
-	if ! attached "$NVME"; then
-		result FAIL attach "$1: $SYS/attach accepted $NVME but $SYS/devices does not list it"
+	if ! attached "$DISK_PCI"; then
+		result FAIL attach "$1: $SYS/attach accepted $DISK_PCI but $SYS/devices does not list it"
 		return 1
 	fi
 	if ! disk_ready; then
-		result FAIL attach "$1: $DISK did not come back after attaching $NVME"
+		result FAIL attach "$1: $DISK did not come back after attaching $DISK_PCI"
 		return 1
 	fi
-	result PASS attach "$1: $NVME attached at run time ($(grep "^$NVME " "$SYS/devices")), $DISK back"
+	result PASS attach "$1: $DISK_PCI attached at run time ($(grep "^$DISK_PCI " "$SYS/devices")), $DISK back"
 }
 compare_detach() {
-	if ! echo "$NVME" >"$SYS/detach"; then
-		result FAIL detach "$1: writing $NVME to $SYS/detach failed"
+	if ! echo "$DISK_PCI" >"$SYS/detach"; then
+		result FAIL detach "$1: writing $DISK_PCI to $SYS/detach failed"
 		return 1
 	fi
-	if attached "$NVME"; then
-		result FAIL detach "$1: $SYS/devices still lists $NVME after detach"
+	if attached "$DISK_PCI"; then
+		result FAIL detach "$1: $SYS/devices still lists $DISK_PCI after detach"
 		return 1
 	fi
 	if ! disk_ready; then
-		result FAIL detach "$1: $DISK did not come back after detaching $NVME"
+		result FAIL detach "$1: $DISK did not come back after detaching $DISK_PCI"
 		return 1
 	fi
-	result PASS detach "$1: $NVME detached, back on the kernel's own DMA ops ($BASE)"
+	result PASS detach "$1: $DISK_PCI detached, back on the kernel's own DMA ops (${BASE:-as at boot})"
 }

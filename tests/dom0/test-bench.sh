@@ -5,19 +5,19 @@
 # ops, then under xen_dma in each mode (make bench). Sourced by
 # tests/dom0/init.sh.
 
-# run_bench LABEL: xen_dma_bench.ko times the DMA API on $NVME under
+# run_bench LABEL: xen_dma_bench.ko times the DMA API on $DISK_PCI under
 # whatever ops it has now; its lines go to the console for scripts/bench.sh.
 run_bench() {
 	local before
 	before=$(dmesg | wc -l)
-	say "bench: $1 on $NVME"
+	say "bench: $1 on $DISK_PCI"
 	# It prints, then stays loaded holding nothing.
-	insmod /lib/modules/xen_dma_bench.ko device="$NVME" label="$1" \
+	insmod /lib/modules/xen_dma_bench.ko device="$DISK_PCI" label="$1" \
 		ms="$(arg xen_dma_bench_ms 150)" 2>/dev/null && rmmod xen_dma_bench
 	dmesg | tail -n +"$((before + 1))" | sed -n 's/^.*xen_dma_bench: //p' >/tmp/bench
 	cat /tmp/bench
-	if attached "$NVME"; then
-		say "bench: $1: xen_dma bounced $(stat "$NVME" bounces) of $(stat "$NVME" maps) mappings"
+	if attached "$DISK_PCI"; then
+		say "bench: $1: xen_dma bounced $(stat "$DISK_PCI" bounces) of $(stat "$DISK_PCI" maps) mappings"
 	fi
 	if grep -q "^XEN_DMA_BENCH-END $1\$" /tmp/bench; then
 		result PASS bench "$1: $(grep -c '^XEN_DMA_BENCH ' /tmp/bench) cases timed"
@@ -37,11 +37,13 @@ run_test() {
 	run_bench "$BASE"
 	for m in $modes; do
 		if [ "$m" != auto ]; then
-			rmmod xen_dma && insmod /lib/modules/xen_dma.ko mode="$m" ||
-				{ result FAIL reload "xen_dma with mode=$m"; break; }
+			if ! rmmod xen_dma || ! insmod /lib/modules/xen_dma.ko mode="$m"; then
+				result FAIL reload "xen_dma with mode=$m"
+				break
+			fi
 		fi
 		compare_attach "$m" || break
-		run_bench "xen_dma-$(stat "$NVME" mode)"
+		run_bench "xen_dma-$(stat "$DISK_PCI" mode)"
 		show_debugfs
 		compare_detach "$m" || break
 	done

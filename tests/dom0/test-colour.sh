@@ -14,16 +14,6 @@
 # this machine: a case whose own-ops outcome differs is not the machine it
 # claims to be. Sourced by tests/dom0/init.sh.
 
-# use_disk nvme|virtio: point the disk helpers (lib.sh) at one of the disks.
-use_disk() {
-	DISK_KIND=$1
-	case "$1" in
-	virtio)	DISK_CLASS=0x010000 DISK=/dev/vda DISK_MODS="virtio_pci virtio_blk" ;;
-	*)	DISK_CLASS=0x010802 DISK=/dev/nvme0n1 DISK_MODS=nvme ;;
-	esac
-	NVME=$(pci_by_class $DISK_CLASS)
-}
-
 # Xen's feature bits as dom0 sees them (XENFEAT_not_direct_mapped is bit 16,
 # XENFEAT_direct_mapped bit 17, xen/include/public/features.h).
 colour_view() {
@@ -43,15 +33,12 @@ colour_view() {
 # own_io: 8 MiB of random data written to $DISK and read back with O_DIRECT;
 # prints what happened, returns 0 only when the data came back intact.
 own_io() {
-	dd if=/dev/urandom of=/tmp/own.pat bs=1M count=8 2>/dev/null
-	if ! dd if=/tmp/own.pat of="$DISK" bs=1M oflag=direct conv=fsync 2>/tmp/own.err; then
-		echo "the O_DIRECT write failed: $(tail -n 1 /tmp/own.err)"
+	if ! pattern_write 8; then
+		echo "the O_DIRECT write failed: $(tail -n 1 /tmp/dd.err)"
 		return 1
 	fi
-	got=$(dd if="$DISK" bs=128k count=64 iflag=direct 2>/tmp/own.err | sha256sum | cut -d' ' -f1)
-	want=$(sha256sum </tmp/own.pat | cut -d' ' -f1)
-	if [ "$got" != "$want" ]; then
-		echo "8 MiB read back wrong (sha256 ${got%"${got#????????????????}"}, wrote ${want%"${want#????????????????}"}) $(tail -n 1 /tmp/own.err)"
+	if ! pattern_matches 128 8; then
+		echo "8 MiB read back wrong (sha256 ${GOT%"${GOT#????????????????}"}, wrote ${WANT%"${WANT#????????????????}"}) $(tail -n 1 /tmp/dd.err)"
 		return 1
 	fi
 	echo "8 MiB written and read back intact"
@@ -93,11 +80,11 @@ own_check() {
 # and bound again), then the data check under the kernel's own ops.
 own_after() {
 	use_disk "$1"
-	if ! echo "$NVME" >"$SYS/detach"; then
-		result FAIL detach "writing $NVME to $SYS/detach failed"
+	if ! echo "$DISK_PCI" >"$SYS/detach"; then
+		result FAIL detach "writing $DISK_PCI to $SYS/detach failed"
 		return
 	fi
-	say "$NVME detached from xen_dma: the kernel's own DMA ops from here on"
+	say "$DISK_PCI detached from xen_dma: the kernel's own DMA ops from here on"
 	own_check
 }
 
@@ -134,8 +121,8 @@ unload() {
 	local kind before
 	for kind in nvme virtio; do
 		use_disk "$kind"
-		[ -e "/sys/bus/pci/devices/$NVME/driver" ] &&
-			echo "$NVME" >"/sys/bus/pci/devices/$NVME/driver/unbind"
+		[ -e "/sys/bus/pci/devices/$DISK_PCI/driver" ] &&
+			echo "$DISK_PCI" >"/sys/bus/pci/devices/$DISK_PCI/driver/unbind"
 	done
 	before=$(dmesg | wc -l)
 	if rmmod xen_dma; then
@@ -162,19 +149,12 @@ run_test() {
 		done
 		return
 	fi
-	load_module || return
 	for kind in nvme virtio; do
 		use_disk "$kind"
-		attach "$NVME"
-		for m in $DISK_MODS; do
-			modprobe "$m" || result FAIL driver "modprobe $m failed"
-		done
-	done
-	for kind in nvme virtio; do
-		use_disk "$kind"
-		say "data check on the $kind disk ($NVME, $DISK)"
+		say "data check on the $kind disk ($DISK_PCI, $DISK)"
+		disk_up attach || continue
 		disk_check
-		check_stats "$NVME"
+		check_stats "$DISK_PCI"
 	done
 	show_debugfs
 	if [ "$EXPECT" = bounce ]; then

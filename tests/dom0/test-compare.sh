@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck shell=dash disable=SC2034  # globals lib.sh reads (BASE, PASSES, WANT)
+# shellcheck shell=dash disable=SC2034  # globals lib.sh reads (BASE, PASSES)
 #
 # Test "compare" (tests/dom0/cases): the kernel's own ops against xen_dma
 # attached at run time, NVMe O_DIRECT read rates in one boot. Sourced by
@@ -31,19 +31,16 @@ run_test() {
 	: >/tmp/perf
 	rm -f /tmp/perf.bad
 	disk_up || return
-	if attached "$NVME"; then
-		result FAIL attach "$NVME attached before the test attached it (devices= given?)"
+	if attached "$DISK_PCI"; then
+		result FAIL attach "$DISK_PCI attached before the test attached it (devices= given?)"
 		return
 	fi
-	dd if=/dev/urandom of=/tmp/pattern bs=1M count="$MB" 2>/dev/null
-	WANT=$(sha256sum </tmp/pattern | cut -d' ' -f1)
-	if ! dd if=/tmp/pattern of=$DISK bs=1M oflag=direct conv=fsync 2>/tmp/dd.err; then
+	if ! pattern_write "$MB"; then
 		result FAIL data "O_DIRECT write to $DISK failed: $(tail -n 1 /tmp/dd.err)"
 		return
 	fi
-	rm -f /tmp/pattern
 	say "wrote $MB MiB of random data to $DISK through $BASE; $reps runs per setting"
-	say "run: $BASE (xen_dma loaded, $NVME not attached)"
+	say "run: $BASE (xen_dma loaded, $DISK_PCI not attached)"
 	measure "$BASE"
 	for m in $modes; do
 		if [ "$m" != auto ]; then
@@ -61,12 +58,12 @@ run_test() {
 		run=1
 		while [ $run -le "$reps" ]; do
 			compare_attach "$m run $run" || break
-			mode=$(stat "$NVME" mode)
+			mode=$(stat "$DISK_PCI" mode)
 			say "run $run: xen_dma mode $mode"
 			measure "xen_dma-$m"
-			maps=$(stat "$NVME" maps)
-			b=$(stat "$NVME" bounces)
-			say "  xen_dma stats: maps $maps, bounces $b, failures $(stat "$NVME" failures)"
+			maps=$(stat "$DISK_PCI" maps)
+			b=$(stat "$DISK_PCI" bounces)
+			say "  xen_dma stats: maps $maps, bounces $b, failures $(stat "$DISK_PCI" failures)"
 			if [ "$run" = 1 ]; then
 				if [ "${maps:-0}" -gt 0 ] 2>/dev/null; then
 					result PASS maps "$m: $maps mappings went through xen_dma (mode $mode, bounces $b)"

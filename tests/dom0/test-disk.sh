@@ -6,17 +6,9 @@
 # and the debugfs numbers. Sourced by tests/dom0/init.sh.
 
 run_test() {
-	if load_module; then
-		[ -n "$NVME" ] && attach "$NVME"
-	fi
-	for m in $DISK_MODS; do
-		modprobe "$m" || result FAIL driver "modprobe $m failed"
-	done
-	if [ -z "$NVME" ]; then
-		result FAIL disk "no $DISK_KIND disk (class $DISK_CLASS) on the PCI bus"
-	else
+	if disk_up attach; then
 		disk_check
-		check_stats "$NVME"
+		check_stats "$DISK_PCI"
 	fi
 	show_debugfs
 }

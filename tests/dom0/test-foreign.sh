@@ -124,15 +124,7 @@ run_domu() {
 run_test() {
 	local fo x b mode
 	BASE=$(arg xen_dma_base swiotlb-xen)
-	load_module || return
-	[ -n "$NVME" ] && attach "$NVME"
-	for m in $DISK_MODS; do
-		modprobe "$m" || result FAIL driver "modprobe $m failed"
-	done
-	if [ -z "$NVME" ] || ! wait_for $DISK 30; then
-		result FAIL disk "no $DISK_KIND disk ($DISK)"
-		return
-	fi
+	disk_up attach || return
 	# Every request maps fresh domU pages (no persistent grants).
 	modprobe xen-blkback feature_persistent=0 ||
 		{ result FAIL driver "modprobe xen-blkback failed"; return; }
@@ -150,9 +142,9 @@ run_test() {
 	on_crash = "destroy"
 	EOF
 	run_domu xen_dma || return
-	check_stats "$NVME"
-	mode=$(stat "$NVME" mode)
-	fo=$(stat "$NVME" foreign)
+	check_stats "$DISK_PCI"
+	mode=$(stat "$DISK_PCI" mode)
+	fo=$(stat "$DISK_PCI" foreign)
 	if [ "${fo:-0}" -gt 0 ] 2>/dev/null; then
 		result PASS foreign "$fo mappings of the domU's (foreign) pages went through xen_dma"
 	else

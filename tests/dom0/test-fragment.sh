@@ -6,13 +6,13 @@
 # tests/dom0/init.sh.
 
 # run_fragment LABEL [MODULE-ARGS...]: xen_dma_fragment.ko scrambles
-# $FRAG_MB MiB of dom0's memory and checks mappings there on $NVME from the
+# $FRAG_MB MiB of dom0's memory and checks mappings there on $DISK_PCI from the
 # device's side, under whatever ops it has now; its lines land in
 # /tmp/frag-LABEL. Returns 1 when it did not finish.
 run_fragment() {
 	local before f=/tmp/frag-$1
 	before=$(dmesg | wc -l)
-	insmod /lib/modules/xen_dma_fragment.ko device="$NVME" label="$1" \
+	insmod /lib/modules/xen_dma_fragment.ko device="$DISK_PCI" label="$1" \
 		mb="$FRAG_MB" 2>/dev/null && rmmod xen_dma_fragment
 	dmesg | tail -n +"$((before + 1))" | sed -n 's/^.*xen_dma_fragment: //p' >"$f"
 	sed 's/^/  /' "$f"
@@ -60,14 +60,14 @@ run_test() {
 	fi
 	compare_attach "translate" || return
 	disk_check
-	check_stats "$NVME"
-	f=$(stat "$NVME" failures)
+	check_stats "$DISK_PCI"
+	f=$(stat "$DISK_PCI" failures)
 	fragment_check xen_dma-translate
 	# The refused mappings are its only failures.
-	if [ "$(stat "$NVME" failures)" = "$((f + $(frag_count xen_dma-translate refused)))" ]; then
+	if [ "$(stat "$DISK_PCI" failures)" = "$((f + $(frag_count xen_dma-translate refused)))" ]; then
 		result PASS failures "debugfs counts exactly the mappings xen_dma_fragment saw refused"
 	else
-		result FAIL failures "debugfs failures $(stat "$NVME" failures), expected $f + $(frag_count xen_dma-translate refused)"
+		result FAIL failures "debugfs failures $(stat "$DISK_PCI" failures), expected $f + $(frag_count xen_dma-translate refused)"
 	fi
 	compare_detach "translate" || return
 	if rmmod xen_dma && insmod /lib/modules/xen_dma.ko segment_kb=4096; then

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck shell=dash disable=SC2034  # globals lib.sh reads (BASE, PASSES, WANT)
+# shellcheck shell=dash disable=SC2034  # globals lib.sh reads (BASE, PASSES)
 #
 # Test "segments" (tests/dom0/cases): bounce segment sizes measured.
 # Sourced by tests/dom0/init.sh.
@@ -16,10 +16,11 @@ run_test() {
 	PASSES=$(arg xen_dma_passes 2)
 	BASE=swiotlb-xen
 	disk_up || return
-	dd if=/dev/urandom of=/tmp/pattern bs=1M count="$MB" 2>/dev/null
-	WANT=$(sha256sum </tmp/pattern | cut -d' ' -f1)
-	dd if=/tmp/pattern of=$DISK bs=1M oflag=direct conv=fsync 2>/dev/null
-	rm -f /tmp/pattern /tmp/perf.bad
+	if ! pattern_write "$MB"; then
+		result FAIL data "O_DIRECT write to $DISK failed: $(tail -n 1 /tmp/dd.err)"
+		return
+	fi
+	rm -f /tmp/perf.bad
 	: >/tmp/perf
 	for m in $(arg xen_dma_compare "auto bounce" | tr ',' ' '); do
 		for seg in $(arg xen_dma_segments "256 1024 4096" | tr ',' ' '); do
@@ -33,7 +34,7 @@ run_test() {
 			compare_attach "$m, $seg KiB segments" || continue
 			tb=$(now)
 			made=$(sed -n 's/^segments:[[:space:]]*//p' "$DBG/pools" | head -n 1)
-			line="$(stat "$NVME" mode), $seg KiB segments: max_sectors_kb $(cat /sys/block/nvme0n1/queue/max_sectors_kb), $made segments from Xen (attach with the pool in $(secs "$ta" "$tb") s)"
+			line="$(stat "$DISK_PCI" mode), $seg KiB segments: max_sectors_kb $(cat /sys/block/nvme0n1/queue/max_sectors_kb), $made segments from Xen (attach with the pool in $(secs "$ta" "$tb") s)"
 			say "$line"
 			timed_read "$m-$seg" 128
 			timed_read "$m-$seg" 1024
