@@ -30,17 +30,20 @@ if [ "${1:-}" = --all ]; then
 fi
 jobs=("$@")
 # The modules and the dom0 stacks are in both tiers (the dom0 jobs boot the
-# tier's cases); make test-all adds KUnit on every other kernel and arch.
-tier_jobs=(kunit-newest-x86_64 check
+# tier's cases); make test-all adds KUnit on every other kernel and arch,
+# before check, which then also runs sparse on the 6.1 KUnit tree.
+tier_jobs=(kunit-newest-x86_64)
+[ "$tier" = all ] &&
+	tier_jobs+=(kunit-newest-arm64 kunit-6.12-x86_64 kunit-x86_64 kunit-arm64)
+tier_jobs+=(check
 	module-x86_64 module-arm64 module-deb13-x86_64 module-deb13-arm64
 	module-newest-x86_64 module-newest-arm64
 	dom0-x86_64 dom0-arm64 dom0-deb13-x86_64 dom0-deb13-arm64
 	dom0-newest-x86_64 dom0-newest-arm64 dom0-colour-arm64)
-[ "$tier" = all ] &&
-	tier_jobs+=(kunit-newest-arm64 kunit-6.12-x86_64 kunit-x86_64 kunit-arm64)
 [ ${#jobs[@]} -gt 0 ] || jobs=("${tier_jobs[@]}")
 
 "$XEN_DMA_TOP/scripts/install-deps.sh" test
+mkdir -p "$XEN_DMA_CACHE/logs"
 
 results=$(mktemp)
 # The dom0 cases' failed checks, printed last, where a CI log's tail shows

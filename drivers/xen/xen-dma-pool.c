@@ -291,7 +291,7 @@ static struct xen_dma_pool *pool_create(struct xen_dma_mem *mem,
 	    config->address_bits < 24 || config->address_bits > 64)
 		return ERR_PTR(-ERANGE);
 
-	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	pool = kzalloc_obj(*pool, GFP_KERNEL);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	pool->mem = mem;

@@ -76,7 +76,7 @@ static void xen_read_iommu(struct xen_dma_features *f)
 	BUILD_BUG_ON(sizeof(*op) != 136);
 	BUILD_BUG_ON(offsetof(struct xen_dma_sysctl, u.physinfo.capabilities) != 36);
 	f->iommu_report = XEN_DMA_IOMMU_UNKNOWN;
-	op = kzalloc(sizeof(*op), GFP_KERNEL);
+	op = kzalloc_obj(*op, GFP_KERNEL);
 	if (!op) {
 		f->iommu_how = "XEN_SYSCTL_physinfo not asked: out of memory";
 		return;

@@ -14,6 +14,7 @@
 #include <linux/device.h>
 #include <linux/dma-map-ops.h>
 #include <linux/mmzone.h>
+#include <linux/slab.h>
 #include <linux/version.h>
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #include <linux/iommu-dma.h>
@@ -30,6 +31,15 @@
 #define XEN_DMA_MAX_PAGE_ORDER	MAX_ORDER
 #else
 #define XEN_DMA_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#endif
+
+/*
+ * 7.x (not 6.12) allocates by type: kzalloc_obj(*p, gfp) is kzalloc(sizeof(*p), gfp)
+ * returning typeof(*p) * (include/linux/slab.h), and its checkpatch asks
+ * for it.
+ */
+#ifndef kzalloc_obj
+#define kzalloc_obj(P, GFP)	kzalloc(sizeof(P), GFP)
 #endif
 
 /*
