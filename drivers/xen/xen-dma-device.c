@@ -316,6 +316,36 @@ bool xen_dma_device_claim_ops(struct xen_dma_backend *backend,
 }
 
 /**
+ * xen_dma_device_mark_bound() - note that a driver bound or went
+ * @backend: the backend
+ * @dev: any device; nothing happens unless it is attached
+ * @bound: whether a driver is bound to it now
+ *
+ * While a driver works through xen-dma's ops, unloading the module would
+ * pull them from under it: the caller holds a reference to the module for
+ * each attached device with a driver, and this says when to take or drop
+ * it.
+ *
+ * Context: process context, from the driver core's bus notifier.
+ * Return: true when @dev is attached and its state changed.
+ */
+bool xen_dma_device_mark_bound(struct xen_dma_backend *backend,
+			       struct device *dev, bool bound)
+{
+	struct xen_dma_device *xdev;
+	bool changed = false;
+
+	mutex_lock(&backend->lock);
+	xdev = backend_find_locked(backend, dev);
+	if (xdev && xdev->driver_bound != bound) {
+		xdev->driver_bound = bound;
+		changed = true;
+	}
+	mutex_unlock(&backend->lock);
+	return changed;
+}
+
+/**
  * xen_dma_device_release_ops() - give a device its old ops, keep the rest
  * @xdev: the device's context
  *

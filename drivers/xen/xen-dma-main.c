@@ -4,6 +4,8 @@
  *
  * Every parameter is checked when it is set: a bad value is refused with a
  * message that says what is allowed, and the module does not load with it.
+ * Built in, the kernel only logs a refused value and boots on, so init
+ * then attaches nothing: every device keeps the kernel's own DMA ops.
  */
 
 #define pr_fmt(fmt) "xen_dma: " fmt
@@ -21,6 +23,16 @@
 
 static enum xen_dma_mode xen_dma_forced_mode = XEN_DMA_MODE_AUTO;
 
+/* The first parameter whose value was refused (built in: boot went on). */
+static const char *xen_dma_param_refused;
+
+static int refuse_param(const struct kernel_param *kp, int err)
+{
+	if (!xen_dma_param_refused)
+		xen_dma_param_refused = kp->name;
+	return err;
+}
+
 static int mode_param_set(const char *val, const struct kernel_param *kp)
 {
 	enum xen_dma_mode mode;
@@ -28,7 +40,7 @@ static int mode_param_set(const char *val, const struct kernel_param *kp)
 	if (xen_dma_mode_parse(val, &mode)) {
 		pr_err("mode=%s: not a mode; use auto, direct, translate or bounce\n",
 		       val);
-		return -EINVAL;
+		return refuse_param(kp, -EINVAL);
 	}
 	xen_dma_forced_mode = mode;
 	return 0;
@@ -57,7 +69,7 @@ static int iommu_param_set(const char *val, const struct kernel_param *kp)
 
 	if (xen_dma_iommu_param_parse(val, &param)) {
 		pr_err("iommu=%s: use auto, yes or no\n", val);
-		return -EINVAL;
+		return refuse_param(kp, -EINVAL);
 	}
 	xen_dma_iommu = param;
 	return 0;
@@ -101,16 +113,16 @@ static int uint_param_set(const char *val, const struct kernel_param *kp)
 	ret = kstrtouint(val, 0, &value);
 	if (ret) {
 		pr_err("%s=%s: not a number\n", kp->name, val);
-		return ret;
+		return refuse_param(kp, ret);
 	}
 	if (value < p->min || value > p->max) {
 		pr_err("%s=%u: out of range, use %u to %u\n", kp->name, value,
 		       p->min, p->max);
-		return -ERANGE;
+		return refuse_param(kp, -ERANGE);
 	}
 	if (p->power_of_2 && !is_power_of_2(value)) {
 		pr_err("%s=%u: not a power of two\n", kp->name, value);
-		return -EINVAL;
+		return refuse_param(kp, -EINVAL);
 	}
 	p->value = value;
 	return 0;
@@ -159,7 +171,7 @@ MODULE_PARM_DESC(address_bits,
 static char *devices;
 module_param(devices, charp, 0444);
 MODULE_PARM_DESC(devices,
-		 "comma-separated PCI addresses (DDDD:BB:DD.F) of the devices to attach at load; more attach through /sys/kernel/xen_dma/attach");
+		 "the devices to attach at load: comma-separated PCI addresses (DDDD:BB:DD.F), each attached now or when it appears, or \"all\" for every PCI device that can DMA (bridges apart), now and later; a device whose driver is in use (a disk mounted, an interface up, xen-pciback) is refused. More attach through /sys/kernel/xen_dma/attach");
 
 static struct xen_dma_backend xen_dma_backend;
 
@@ -192,6 +204,11 @@ static int __init xen_dma_init(void)
 	if (!hooks) {
 		pr_info("not running on Xen, nothing to do\n");
 		return -ENODEV;
+	}
+	if (xen_dma_param_refused) {
+		pr_err("%s= was refused (above): attaching nothing, every device keeps the kernel's own DMA ops\n",
+		       xen_dma_param_refused);
+		return -EINVAL;
 	}
 	ret = pool_config_from_params(&config);
 	if (ret)

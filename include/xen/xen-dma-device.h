@@ -76,6 +76,8 @@ struct xen_dma_device_stats {
  * @stats: per-CPU numbers, summed by xen_dma_device_read_stats()
  * @node: entry in &xen_dma_backend.devices
  * @debugfs: the device's debugfs directory, or NULL
+ * @driver_bound: a driver is bound and works through our ops, so the module
+ *	holds a reference to itself for it (xen_dma_device_mark_bound())
  */
 struct xen_dma_device {
 	const struct dma_map_ops ops;
@@ -88,6 +90,7 @@ struct xen_dma_device {
 	struct xen_dma_device_stats __percpu *stats;
 	struct list_head node;
 	struct dentry *debugfs;
+	bool driver_bound;
 };
 
 int xen_dma_backend_init(struct xen_dma_backend *backend,
@@ -105,6 +108,8 @@ struct xen_dma_device *xen_dma_device_find(struct xen_dma_backend *backend,
 bool xen_dma_device_claim_ops(struct xen_dma_backend *backend,
 			      struct device *dev);
 void xen_dma_device_release_ops(struct xen_dma_device *xdev);
+bool xen_dma_device_mark_bound(struct xen_dma_backend *backend,
+			       struct device *dev, bool bound);
 bool xen_dma_device_busy(struct xen_dma_device *xdev);
 void xen_dma_device_read_stats(struct xen_dma_device *xdev,
 			       struct xen_dma_device_stats *stats);
