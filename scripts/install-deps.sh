@@ -13,7 +13,8 @@ set -euo pipefail
 pkgs_ksrc61="linux-source-6.1 xz-utils"
 pkgs_test="build-essential bc bison flex libelf-dev libssl-dev
 	ccache cpio kmod rsync xz-utils python3 qemu-system-x86 qemu-system-arm
-	gcc-aarch64-linux-gnu sparse shellcheck git debootstrap python3-docutils patch"
+	gcc-aarch64-linux-gnu sparse shellcheck git debootstrap python3-docutils patch
+	e2fsprogs"
 pkgs_modules="build-essential bc bison flex libelf-dev libssl-dev kmod rsync
 	xz-utils gcc-aarch64-linux-gnu"
 # Debian 13's stack is fetched and built in a debootstrap'ed root.

@@ -14,6 +14,9 @@
 #   env XEN_DMA_INITRAMFS  output path (default: initramfs.cpio.gz, or
 #                          initramfs-foreign.cpio.gz with XEN_DMA_TOOLSTACK=1,
 #                          in the stack's dom0-ARCH directory)
+#   env XEN_DMA_ROOTFS     also write the same tree as an ext4 image there
+#                          (256 MiB): the root file system of a kernel that
+#                          has xen-dma and the disk drivers built in
 #   env XEN_DMA_TOOLSTACK=1  add Xen's toolstack, the backend modules
 #                          and a domU (kernel + initramfs in /domu) for the
 #                          foreign-pages cases (scripts/dom0/toolstack.sh)
@@ -113,4 +116,12 @@ mkdir -p "$(dirname "$out")"
 	gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"
 log "initramfs: ${#picked[@]} kernel modules + $(basename "$ko") ($(du -h "$out" | cut -f1))"
+if [ -n "${XEN_DMA_ROOTFS:-}" ]; then
+	command -v mkfs.ext4 >/dev/null || die "mkfs.ext4 missing (apt-get install e2fsprogs)"
+	rm -f "$XEN_DMA_ROOTFS.tmp"
+	mkfs.ext4 -q -F -L xen-dma-root -d "$stage" "$XEN_DMA_ROOTFS.tmp" 256M ||
+		die "mkfs.ext4 -d $stage failed"
+	mv "$XEN_DMA_ROOTFS.tmp" "$XEN_DMA_ROOTFS"
+	log "root file system: $XEN_DMA_ROOTFS"
+fi
 echo "$out"

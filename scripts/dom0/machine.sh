@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck shell=bash disable=SC2034  # qemu, images, xen_desc, why: the caller's
+# shellcheck shell=bash disable=SC2034,SC2154  # qemu, images, xen_desc, why: the caller's; XEN, XENVER, KERNEL, initrd: its setup()
 #
 # The QEMU machines the dom0 cases boot on (the machine column of
 # tests/dom0/cases), one branch each: what QEMU emulates, Xen's and dom0's
@@ -17,6 +17,15 @@
 machine_dom0_colours=16-31
 machine_xen_colours="llc-coloring=on llc-size=2M llc-nr-ways=16 xen-llc-colors=0-1 dom0-llc-colors=$machine_dom0_colours"
 
+# machine_disk_pci MACHINE DISK: the PCI address dom0 sees the disk at.
+machine_disk_pci() {
+	case "$1:$2" in
+	pv*:*)		echo 0000:00:04.0 ;;
+	arm*:nvme)	echo 0000:00:02.0 ;;
+	arm*:*)		echo 0000:00:01.0 ;;
+	esac
+}
+
 # machine_fault_re MACHINE: the lines Xen logs when the machine's IOMMU
 # faults a device's access (none for a machine without one), and its name.
 machine_fault_re() {
@@ -26,13 +35,25 @@ machine_fault_re() {
 	esac
 }
 
-# machine_qemu MACHINE DISK NET IMG IMG2 DOM0_ARGS: sets qemu (the command
-# line, an array), images (the disk images it reads, to be made empty
-# first) and xen_desc (which Xen, for the log). NET: 1 for an e1000e on
-# QEMU's user network. On failure returns 1 with the reason in $why.
+# machine_qemu MACHINE DISK NET KERNEL IMG IMG2 DOM0_ARGS: sets qemu (the
+# command line, an array), images (the disk images it reads, to be made
+# empty first) and xen_desc (which Xen, for the log). NET: 1 for an e1000e
+# on QEMU's user network. KERNEL: builtin boots $KERNEL with no initramfs,
+# its root file system on the disk (IMG). On failure returns 1 with the
+# reason in $why.
 machine_qemu() {
-	local mtype=$1 disk=$2 net=$3 img=$4 img2=$5 dom0_args=$6
-	local nic=(-nic none) dom0_cmdline xen_cmdline
+	local mtype=$1 disk=$2 net=$3 kernel=$4 img=$5 img2=$6 dom0_args=$7
+	local nic=(-nic none) dom0_cmdline xen_cmdline initrd_arg=",$initrd"
+	local guest_initrd=(-device "guest-loader,addr=0x58000000,initrd=$initrd")
+	if [ "$kernel" = builtin ]; then
+		local rootdev=/dev/nvme0n1
+		[ "$disk" = virtio ] && rootdev=/dev/vda
+		# The KUnit suites stay off: they would replace the hooks
+		# under the real devices.
+		dom0_args="root=$rootdev rootfstype=ext4 rw rootwait init=/init kunit.enable=0 $dom0_args"
+		initrd_arg=
+		guest_initrd=()
+	fi
 	[ "$net" = 1 ] && nic=(-netdev "user,id=n0" -device "e1000e,netdev=n0,addr=0x5")
 	xen_desc="Xen $XENVER"
 	images=("$img")
@@ -55,7 +76,7 @@ machine_qemu() {
 		qemu=(qemu-system-x86_64 "${machine[@]}" -accel "tcg,thread=multi"
 			-m 2048 -smp 2 -nographic -no-reboot -vga none
 			-kernel "$XEN" -append "$xen_cmdline"
-			-initrd "$KERNEL $dom0_cmdline,$initrd"
+			-initrd "$KERNEL $dom0_cmdline$initrd_arg"
 			-drive "file=$img,if=none,id=d0,format=raw"
 			-device "nvme,serial=xendma0,drive=d0,addr=0x4"
 			"${nic[@]}") ;;
@@ -105,7 +126,7 @@ machine_qemu() {
 			-nographic -no-reboot -nic none
 			-kernel "$xen" -append "$xen_cmdline"
 			-device "guest-loader,addr=0x50000000,kernel=$KERNEL,bootargs=$dom0_cmdline"
-			-device "guest-loader,addr=0x58000000,initrd=$initrd"
+			"${guest_initrd[@]}"
 			-drive "file=$img,if=none,id=d0,format=raw"
 			"${dev[@]}") ;;
 	*)	why="unknown machine '$mtype' (tests/dom0/cases)"

@@ -73,7 +73,8 @@ mkdir -p "$XEN_DMA_CACHE/logs"
 # initrd work. On failure returns 1 with the reason in $why.
 declare -A setup_done=()
 setup() {
-	local a=$1 flavour=${2:-} qbin=qemu-system-x86_64 paths ko=${XEN_DMA_KO:-}
+	local a=$1 flavour=${2:-} qbin=qemu-system-x86_64 paths ko=${XEN_DMA_KO:-} root=
+	local builtin=$XEN_DMA_CACHE/kunit-newest-$a
 	[ "$a" = arm64 ] && qbin=qemu-system-aarch64 ko=${XEN_DMA_KO_ARM64:-}
 	command -v $qbin >/dev/null ||
 		{ why="$qbin missing (apt-get install qemu-system-x86 qemu-system-arm)"; return 1; }
@@ -82,10 +83,19 @@ setup() {
 	eval "$paths"
 	work=${WORK:?fetch.sh printed no WORK}
 	initrd=$work/initramfs${flavour:+-$flavour}.cpio.gz
+	rootfs=$work/rootfs.img
+	if [ "$flavour" = builtin ]; then
+		# make test's KUnit kernel of the newest series (scripts/kunit.sh).
+		KERNEL=$builtin/arch/x86/boot/bzImage
+		[ "$a" = arm64 ] && KERNEL=$builtin/arch/arm64/boot/Image
+		[ -e "$KERNEL" ] || {
+			why="no built-in kernel at $KERNEL: run the kunit-newest-$a job first"; return 1; }
+		root=$rootfs
+	fi
 	if [ -z "${setup_done[$a$flavour]:-}" ]; then
 		local ts=0
 		[ "$flavour" = foreign ] && ts=1
-		XEN_DMA_TOOLSTACK=$ts XEN_DMA_STACK=$stack \
+		XEN_DMA_TOOLSTACK=$ts XEN_DMA_STACK=$stack XEN_DMA_ROOTFS=$root \
 			"$XEN_DMA_TOP/scripts/dom0/initramfs.sh" "$a" ${ko:+"$ko"} >/dev/null ||
 			{ why="building the $a module or initramfs${flavour:+ ($flavour)} failed"; return 1; }
 		setup_done[$a$flavour]=1
@@ -112,11 +122,19 @@ start_http() {
 
 # kernel_words CASE: the case's parameters that go to dom0's kernel, not
 # to the module or the test (e.g. swiotlb=force): cases that differ in them
-# cannot share a boot.
+# cannot share a boot. A built-in xen-dma takes its parameters there too,
+# the disk's PCI address put in for @DISK@.
 kernel_words() {
-	local w out=()
+	local w out=() builtin=
+	[ "$(case_get "$1" kernel)" = builtin ] && builtin=1
 	for w in $(case_get "$1" parameters); do
-		case "$w" in xen_dma_*|xen_dma.*) ;; *) out+=("$w") ;; esac
+		case "$w" in
+		xen_dma_*) ;;
+		xen_dma.*)
+			[ -z "$builtin" ] ||
+				out+=("${w//@DISK@/$(machine_disk_pci "$(case_get "$1" machine)" "$(case_get "$1" disk)")}") ;;
+		*) out+=("$w") ;;
+		esac
 	done
 	echo "${out[*]}"
 }
@@ -137,6 +155,8 @@ boot_cases() {
 		net) has_net=1 ;;
 		esac
 	done
+	# plan_boots keeps cases of the two kernels apart.
+	[ "$(case_get "$first" kernel)" = builtin ] && flavour=builtin
 	setup "$arch" $flavour || return 1
 	# Read by the foreign test only; dom0 gives up on a stuck domU well
 	# before the case's timeout, so it is reported with its console.
@@ -151,7 +171,7 @@ boot_cases() {
 	# boot: concurrent runs must not share it): stale data cannot pass.
 	local img=$work/disk-$first.img img2=$work/disk2-$first.img
 	local images=() qemu=() xen_desc
-	machine_qemu "$mtype" "$disk" "$has_net" "$img" "$img2" \
+	machine_qemu "$mtype" "$disk" "$has_net" "$flavour" "$img" "$img2" \
 		"xen_dma_cases=$list $(kernel_words "$first") $params ${XEN_DMA_DOM0_ARGS:-}" ||
 		return 1
 	local bootf
@@ -162,6 +182,8 @@ boot_cases() {
 		flock 9
 		rm -f "${images[@]}"
 		for i in "${images[@]}"; do truncate -s 256M "$i"; done
+		# The built-in kernel's root file system is the first disk.
+		[ "$flavour" != builtin ] || cp "$rootfs" "$img"
 		t0=$(date +%s.%N)
 		rc=0
 		# In our process group, so killing the caller's group
@@ -218,7 +240,7 @@ plan_boots() {
 		if [ "$(case_get "$c" boot)" = alone ]; then
 			key="alone $c"
 		else
-			key="$(case_get "$c" machine) $(case_get "$c" disk) $(kernel_words "$c")"
+			key="$(case_get "$c" machine) $(case_get "$c" disk) $(case_get "$c" kernel) $(kernel_words "$c")"
 		fi
 		[ -n "${shared[$key]+x}${lasts[$key]+x}" ] || keys+=("$key")
 		if [ "$(case_get "$c" boot)" = last ]; then
