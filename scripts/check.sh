@@ -98,7 +98,9 @@ sparse_run() {
 read -r _ kdir < <("$XEN_DMA_TOP/scripts/debian-headers.sh" deb12 x86_64)
 src=$XEN_DMA_CACHE/sparse-deb12/src
 mkdir -p "$src"
-rsync -a --delete --exclude .git --exclude '*.o' --exclude '*.ko' --exclude '*.cmd' \
+# By content, not times (as modules-debian.sh): no object from another
+# tree's copy is taken as up to date.
+rsync -rlc --delete --exclude .git --exclude '*.o' --exclude '*.ko' --exclude '*.cmd' \
 	--exclude '*.mod*' --exclude Module.symvers --exclude modules.order \
 	"$XEN_DMA_TOP/" "$src/"
 log "sparse (C=2) on the modules, against $(basename "$kdir")"

@@ -45,7 +45,10 @@ for target in "$@"; do
 	# whole, so a reader never sees one half-written or from another tree.
 	(
 		flock 9
-		rsync -a --delete --exclude .git --exclude '*.o' --exclude '*.ko' \
+		# By content, not times (-c, no -t): a file that changed gets a
+		# new mtime, so an object built from another tree's older copy
+		# is never taken as up to date; unchanged files are not rebuilt.
+		rsync -rlc --delete --exclude .git --exclude '*.o' --exclude '*.ko' \
 			--exclude '*.cmd' --exclude '*.mod*' --exclude Module.symvers \
 			--exclude modules.order \
 			"$XEN_DMA_TOP/" "${root%/}$src/"
