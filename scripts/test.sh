@@ -32,11 +32,11 @@ jobs=("$@")
 # The modules and the dom0 stacks are in both tiers (the dom0 jobs boot the
 # tier's cases); make test-all adds KUnit on every other kernel and arch,
 # before check, which then also runs sparse on the 6.1 KUnit tree.
-# The newest kernels' KUnit builds are also the built-in dom0 kernels of
-# the *-root cases.
-tier_jobs=(kunit-newest-x86_64 kunit-newest-arm64)
+# The newest kernel's x86_64 KUnit build is also the built-in dom0 kernel
+# of the *-root cases.
+tier_jobs=(kunit-newest-x86_64)
 [ "$tier" = all ] &&
-	tier_jobs+=(kunit-6.12-x86_64 kunit-x86_64 kunit-arm64)
+	tier_jobs+=(kunit-newest-arm64 kunit-6.12-x86_64 kunit-x86_64 kunit-arm64)
 tier_jobs+=(check
 	module-x86_64 module-arm64 module-deb13-x86_64 module-deb13-arm64
 	module-newest-x86_64 module-newest-arm64
