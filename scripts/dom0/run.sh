@@ -74,7 +74,6 @@ mkdir -p "$XEN_DMA_CACHE/logs"
 declare -A setup_done=()
 setup() {
 	local a=$1 flavour=${2:-} qbin=qemu-system-x86_64 paths ko=${XEN_DMA_KO:-} root=
-	local builtin=$XEN_DMA_CACHE/kunit-newest-$a
 	[ "$a" = arm64 ] && qbin=qemu-system-aarch64 ko=${XEN_DMA_KO_ARM64:-}
 	command -v $qbin >/dev/null ||
 		{ why="$qbin missing (apt-get install qemu-system-x86 qemu-system-arm)"; return 1; }
@@ -85,11 +84,9 @@ setup() {
 	initrd=$work/initramfs${flavour:+-$flavour}.cpio.gz
 	rootfs=$work/rootfs.img
 	if [ "$flavour" = builtin ]; then
-		# make test's KUnit kernel of the newest series (scripts/kunit.sh).
-		KERNEL=$builtin/arch/x86/boot/bzImage
-		[ "$a" = arm64 ] && KERNEL=$builtin/arch/arm64/boot/Image
-		[ -e "$KERNEL" ] || {
-			why="no built-in kernel at $KERNEL: run the kunit-newest-$a job first"; return 1; }
+		# The newest series with xen-dma built in (scripts/dom0/kernel.sh).
+		KERNEL=$("$XEN_DMA_TOP/scripts/dom0/kernel.sh" "$a") || {
+			why="building the $a dom0 kernel with xen-dma built in failed"; return 1; }
 		root=$rootfs
 	fi
 	if [ -z "${setup_done[$a$flavour]:-}" ]; then
