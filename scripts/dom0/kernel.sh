@@ -24,10 +24,13 @@ build=$XEN_DMA_CACHE/dom0-kernel-$arch
 logf=$XEN_DMA_CACHE/logs/dom0-kernel-$arch.log
 mkdir -p "$build" "$XEN_DMA_CACHE/logs"
 
+# One kernel build or QEMU boot at a time on this machine, and one run of
+# this script at a time: the configuration step is under the lock too.
+exec 9>"$XEN_DMA_LOCK"
+flock 9
+
 # The KUnit configuration, its KASAN and KUnit lines left out, and the CPU
-# mitigations left on: without page table isolation, Linux 7.3 as a PV
-# dom0 oopses in pgd_free() (kmem_cache_free() on a NULL pointer) at its
-# first exec, in /init.
+# mitigations left on, as in the kernels distributions ship.
 fragment=$build/xen-dma.config
 grep -v -e '^CONFIG_KASAN' -e '^CONFIG_KUNIT' -e '^CONFIG_XEN_DMA_KUNIT_TEST' \
 	-e '^# CONFIG_CPU_MITIGATIONS is not set' \
@@ -54,8 +57,7 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export CCACHE_BASEDIR=$ksrc
 log "dom0 kernel ($arch, xen-dma built in, no KASAN): building in $build, log in $logf"
 start=$SECONDS
-# One kernel build or QEMU boot at a time on this machine.
-flock "$XEN_DMA_LOCK" env -u JOBS make -C "$ksrc" O="$build" ARCH="$arch" \
+env -u JOBS make -C "$ksrc" O="$build" ARCH="$arch" \
 	CC="ccache gcc" -j"$(nproc)" "$(basename "$image")" >>"$logf" 2>&1 ||
 	{ grep -E 'error:|Error [0-9]' "$logf" | head -n 20 >&2; die "building the dom0 kernel failed (log: $logf)"; }
 log "dom0 kernel ($arch): built in $((SECONDS - start)) s"
