@@ -39,7 +39,8 @@ order_check() {
 # built in, xen-dma must then attach nothing and say why.
 refused_check() {
 	local param=$1
-	if grep -q "xen_dma: $param= was refused (above): attaching nothing" /tmp/boot.dmesg &&
+	# Built in, the kernel names the parameter xen_dma.PARAM.
+	if grep -q "xen_dma: xen_dma\.$param= was refused (above): attaching nothing" /tmp/boot.dmesg &&
 	   grep -q "xen_dma: $param=" /tmp/boot.dmesg; then
 		result PASS refused "$param= refused: $(grep -m 1 "xen_dma: $param=" /tmp/boot.dmesg | sed 's/^\[[^]]*\] //')"
 	else
