@@ -45,13 +45,23 @@ use_disk() {
 }
 
 # case_reset: what the case loaded is unloaded, so that the next case in
-# this boot starts as on a fresh boot: every module not loaded at boot,
+# this boot starts as on a fresh boot: every attached device detached, then
+# every module not loaded at boot,
 # dependents first, except those Xen's toolstack holds while it runs (a
 # later foreign case finds it running). The disk's and NIC's drivers and
 # xen_dma must go; /tmp/reset.failed says why when they do not.
 case_reset() {
 	local m n left
 	rm -f /tmp/reset.failed /tmp/pattern
+	# Detached first: xen_dma cannot be unloaded while an attached
+	# device's driver is bound, and a driver built into the kernel (Debian
+	# 13's virtio_pci on arm64) cannot be unloaded at all.
+	if [ -r "$SYS/devices" ]; then
+		while read -r m _; do
+			(echo "$m" >"$SYS/detach") 2>>/tmp/rmmod.err ||
+				echo "xen_dma: detach $m failed" >>/tmp/rmmod.err
+		done <"$SYS/devices"
+	fi
 	n=0
 	while [ $n -lt 5 ]; do
 		while read -r m _; do
