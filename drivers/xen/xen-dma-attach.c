@@ -379,6 +379,28 @@ static int detach_device(struct xen_dma_device *xdev, bool force)
 	return ret;
 }
 
+/*
+ * The device a sysfs request names, with a reference, and whether it says
+ * "force"; an ERR_PTR(), said in the log for @what, for a malformed request
+ * or no such device.
+ */
+static struct pci_dev *request_device(const char *what, const char *text,
+				      bool *force)
+{
+	struct pci_dev *pdev;
+	char addr[24];
+
+	if (xen_dma_parse_request(text, addr, sizeof(addr), force)) {
+		pr_err("%s '%.*s': not a PCI address (DDDD:BB:DD.F), optionally followed by \"force\"\n",
+		       what, (int)strcspn(text, "\n"), text);
+		return ERR_PTR(-EINVAL);
+	}
+	pdev = find_pci_device(addr);
+	if (IS_ERR(pdev))
+		pr_err("%s %s: no such PCI device\n", what, addr);
+	return pdev;
+}
+
 /**
  * xen_dma_attach_pci() - attach the PCI device at an address
  * @text: its address, as xen_dma_parse_request() takes it
@@ -396,20 +418,12 @@ static int detach_device(struct xen_dma_device *xdev, bool force)
 int xen_dma_attach_pci(const char *text)
 {
 	struct pci_dev *pdev;
-	char addr[24];
 	bool force;
 	int ret;
 
-	if (xen_dma_parse_request(text, addr, sizeof(addr), &force)) {
-		pr_err("attach '%.*s': not a PCI address (DDDD:BB:DD.F), optionally followed by \"force\"\n",
-		       (int)strcspn(text, "\n"), text);
-		return -EINVAL;
-	}
-	pdev = find_pci_device(addr);
-	if (IS_ERR(pdev)) {
-		pr_err("attach %s: no such PCI device\n", addr);
+	pdev = request_device("attach", text, &force);
+	if (IS_ERR(pdev))
 		return PTR_ERR(pdev);
-	}
 	mutex_lock(&xen_dma_attach_lock);
 	ret = attach_device(&pdev->dev, force);
 	mutex_unlock(&xen_dma_attach_lock);
@@ -432,20 +446,12 @@ int xen_dma_detach_pci(const char *text)
 {
 	struct xen_dma_device *xdev;
 	struct pci_dev *pdev;
-	char addr[24];
 	bool force;
 	int ret = -ENOENT;
 
-	if (xen_dma_parse_request(text, addr, sizeof(addr), &force)) {
-		pr_err("detach '%.*s': not a PCI address (DDDD:BB:DD.F), optionally followed by \"force\"\n",
-		       (int)strcspn(text, "\n"), text);
-		return -EINVAL;
-	}
-	pdev = find_pci_device(addr);
-	if (IS_ERR(pdev)) {
-		pr_err("detach %s: no such PCI device\n", addr);
+	pdev = request_device("detach", text, &force);
+	if (IS_ERR(pdev))
 		return PTR_ERR(pdev);
-	}
 	mutex_lock(&xen_dma_attach_lock);
 	xdev = xen_dma_attach_backend ?
 		xen_dma_device_find(xen_dma_attach_backend, &pdev->dev) : NULL;
