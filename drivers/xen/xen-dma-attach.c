@@ -168,6 +168,7 @@ static int find_open_disk(struct device *dev, void *data)
 	return device_for_each_child(dev, data, find_open_disk);
 }
 
+#if IS_ENABLED(CONFIG_NET)
 /* Whether @ancestor is @dev or above it. */
 static bool device_below(struct device *dev, struct device *ancestor)
 {
@@ -177,10 +178,10 @@ static bool device_below(struct device *dev, struct device *ancestor)
 	return false;
 }
 
+/* Finds a network interface below @dev that is up, in any namespace. */
 static bool find_up_interface(struct device *dev, char *holder)
 {
 	bool found = false;
-#if IS_ENABLED(CONFIG_NET)
 	struct net_device *ndev;
 	struct net *net;
 
@@ -200,9 +201,14 @@ static bool find_up_interface(struct device *dev, char *holder)
 			break;
 	}
 	up_read(&net_rwsem);
-#endif
 	return found;
 }
+#else
+static bool find_up_interface(struct device *dev, char *holder)
+{
+	return false;
+}
+#endif
 
 /**
  * xen_dma_device_holder() - is a device's driver in use?
